@@ -1,0 +1,11 @@
+// The machine a report was produced on.
+#pragma once
+
+#include "harness/bpf/features.h"
+#include "reports/result.h"
+
+namespace mapsla {
+
+Environment collect_environment(const KernelFeatures& features);
+
+}  // namespace mapsla

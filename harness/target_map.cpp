@@ -1,0 +1,45 @@
+#include "harness/target_map.h"
+
+#include <bpf/bpf.h>
+
+#include <cstring>
+#include <vector>
+
+#include "harness/bpf/error.h"
+#include "harness/bpf/oracle_record.h"
+
+namespace mapsla {
+
+uint32_t target_map_flags(const MapSpec& spec) {
+  uint32_t flags = 0;
+  // Arrays are created mmapable so the mmap reader can apply; the flag does
+  // not change how syscall readers or writers see the array.
+  if (spec.kind == MapKind::array) flags |= BPF_F_MMAPABLE;
+  if (spec.numa_node) flags |= BPF_F_NUMA_NODE;
+  return flags;
+}
+
+TargetMap::TargetMap(const MapSpec& spec, const std::string& name) : spec_(spec) {
+  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = target_map_flags(spec));
+  if (spec.numa_node) opts.numa_node = static_cast<__u32>(*spec.numa_node);
+  const int fd = bpf_map_create(to_bpf_map_type(spec.kind), name.substr(0, 15).c_str(),
+                                sizeof(uint32_t), spec.value_size, spec.entries, &opts);
+  check_libbpf(fd, "bpf_map_create", "target map " + name);
+  fd_.reset(fd);
+  view_ = MapView(fd_.get(), query_map_info(fd_.get()));
+}
+
+void TargetMap::prefill(VersionBoard& board) const {
+  const size_t slot = (spec_.value_size + 7u) & ~7u;
+  const uint32_t slots = is_percpu(spec_.kind) ? possible_cpus() : 1;
+  std::vector<std::byte> value(view_.value_buffer_size());
+  for (uint32_t key = 0; key < spec_.keys; ++key) {
+    for (uint32_t cpu = 0; cpu < slots; ++cpu)
+      make_record(std::span(value.data() + cpu * slot, spec_.value_size), key, 1, cpu);
+    if (int err = view_.update(&key, value.data(), BPF_ANY))
+      throw BpfError("prefill bpf_map_update_elem", "key " + std::to_string(key), err);
+  }
+  board.publish_range(0, spec_.keys, 1);
+}
+
+}  // namespace mapsla

@@ -1,0 +1,263 @@
+#include "harness/util/yaml_fields.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace mapsla {
+namespace {
+
+int line_of_node(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? 0 : mark.line + 1;
+}
+
+std::string trim(std::string text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string file, int line, std::string field, std::string why)
+    : std::runtime_error(fmt::format("{}:{}: field '{}': {}", file, line, field, why)),
+      file_(std::move(file)),
+      line_(line),
+      field_(std::move(field)),
+      why_(std::move(why)) {}
+
+std::optional<std::chrono::nanoseconds> parse_duration(const std::string& raw) {
+  const std::string text = trim(raw);
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || errno != 0 || !std::isfinite(value) || value < 0) return std::nullopt;
+  const std::string unit = trim(end);
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1e9;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "ns") scale = 1;
+  else if (unit == "m" || unit == "min") scale = 60e9;
+  else return std::nullopt;
+  const double ns = value * scale;
+  if (ns > 1e18) return std::nullopt;
+  return std::chrono::nanoseconds(static_cast<int64_t>(ns));
+}
+
+std::optional<std::vector<int>> parse_cpu_list(const std::string& text) {
+  std::vector<int> cpus;
+  size_t pos = 0;
+  const std::string s = trim(text);
+  if (s.empty()) return std::nullopt;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    std::string part = trim(s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    int lo = 0, hi = 0;
+    size_t dash = part.find('-');
+    auto parse = [](const std::string& p, int& out) {
+      auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), out);
+      return ec == std::errc() && ptr == p.data() + p.size() && out >= 0;
+    };
+    if (dash == std::string::npos) {
+      if (!parse(part, lo)) return std::nullopt;
+      hi = lo;
+    } else if (!parse(trim(part.substr(0, dash)), lo) || !parse(trim(part.substr(dash + 1)), hi) ||
+               hi < lo) {
+      return std::nullopt;
+    }
+    for (int cpu = lo; cpu <= hi; ++cpu) cpus.push_back(cpu);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return cpus;
+}
+
+Fields::Fields(YAML::Node node, std::shared_ptr<const std::string> file, std::string path)
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {
+  if (!node_.IsMap()) fail_here("expected a mapping of fields");
+}
+
+std::string Fields::field_path(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+int Fields::line_of(const std::string& key) const {
+  if (node_[key]) return line_of_node(node_[key]);
+  return line_of_node(node_);
+}
+
+void Fields::fail(const std::string& key, const std::string& why) const {
+  throw ConfigError(*file_, line_of(key), field_path(key), why);
+}
+
+void Fields::fail_here(const std::string& why) const {
+  throw ConfigError(*file_, line_of_node(node_), path_.empty() ? "(document)" : path_, why);
+}
+
+bool Fields::has(const std::string& key) const {
+  const YAML::Node n = node_[key];
+  return n.IsDefined() && !n.IsNull();
+}
+
+YAML::Node Fields::require(const std::string& key) {
+  used_.insert(key);
+  YAML::Node n = node_[key];
+  if (!n.IsDefined() || n.IsNull()) fail(key, "is required");
+  return n;
+}
+
+YAML::Node Fields::node(const std::string& key) { return require(key); }
+
+Fields Fields::child(const std::string& key) {
+  YAML::Node n = require(key);
+  if (!n.IsMap()) fail(key, "expected a mapping");
+  return Fields(n, file_, field_path(key));
+}
+
+std::vector<Fields> Fields::child_list(const std::string& key) {
+  YAML::Node n = require(key);
+  if (!n.IsSequence()) fail(key, "expected a list");
+  std::vector<Fields> items;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string item_path = fmt::format("{}[{}]", field_path(key), i);
+    if (!n[i].IsMap())
+      throw ConfigError(*file_, line_of_node(n[i]), item_path, "expected a mapping");
+    items.emplace_back(n[i], file_, item_path);
+  }
+  return items;
+}
+
+std::string Fields::scalar(const std::string& key, const char* expected) {
+  YAML::Node n = require(key);
+  if (!n.IsScalar()) fail(key, fmt::format("expected {}", expected));
+  return n.Scalar();
+}
+
+std::string Fields::string(const std::string& key) { return scalar(key, "a string"); }
+
+std::string Fields::string_or(const std::string& key, std::string fallback) {
+  if (!has(key)) {
+    used_.insert(key);
+    return fallback;
+  }
+  return string(key);
+}
+
+std::string Fields::one_of(const std::string& key, const std::vector<std::string>& allowed,
+                           std::optional<std::string> fallback) {
+  if (!has(key) && fallback) {
+    used_.insert(key);
+    return *fallback;
+  }
+  std::string value = scalar(key, "a string");
+  for (const auto& a : allowed)
+    if (a == value) return value;
+  fail(key, fmt::format("'{}' is not one of: {}", value, fmt::join(allowed, ", ")));
+}
+
+uint64_t Fields::integer(const std::string& key, uint64_t min, uint64_t max,
+                         std::optional<uint64_t> fallback) {
+  if (!has(key) && fallback) {
+    used_.insert(key);
+    return *fallback;
+  }
+  const std::string text = scalar(key, "an integer");
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size())
+    fail(key, fmt::format("expected an integer, got '{}'", text));
+  if (value < min || value > max)
+    fail(key, fmt::format("{} is out of range [{}, {}]", value, min, max));
+  return value;
+}
+
+double Fields::number(const std::string& key, double min, double max,
+                      std::optional<double> fallback) {
+  if (!has(key) && fallback) {
+    used_.insert(key);
+    return *fallback;
+  }
+  const std::string text = scalar(key, "a number");
+  char* end = nullptr;
+  errno = 0;
+  double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || errno != 0 || !std::isfinite(value))
+    fail(key, fmt::format("expected a number, got '{}'", text));
+  if (value < min || value > max)
+    fail(key, fmt::format("{} is out of range [{}, {}]", text, min, max));
+  return value;
+}
+
+bool Fields::boolean(const std::string& key, std::optional<bool> fallback) {
+  if (!has(key) && fallback) {
+    used_.insert(key);
+    return *fallback;
+  }
+  const std::string text = scalar(key, "true or false");
+  if (text == "true" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "off") return false;
+  fail(key, fmt::format("expected true or false, got '{}'", text));
+}
+
+std::chrono::nanoseconds Fields::duration(const std::string& key, std::chrono::nanoseconds min,
+                                          std::chrono::nanoseconds max,
+                                          std::optional<std::chrono::nanoseconds> fallback) {
+  if (!has(key) && fallback) {
+    used_.insert(key);
+    return *fallback;
+  }
+  const std::string text = scalar(key, "a duration");
+  auto value = parse_duration(text);
+  if (!value)
+    fail(key, fmt::format("'{}' is not a duration (use e.g. 2s, 500ms, 1m)", text));
+  if (*value < min || *value > max)
+    fail(key, fmt::format("{} is out of range [{}ms, {}ms]", text, min.count() / 1'000'000,
+                          max.count() / 1'000'000));
+  return *value;
+}
+
+std::vector<int> Fields::cpu_list(const std::string& key,
+                                  std::optional<std::vector<int>> fallback) {
+  if (!has(key) && fallback) {
+    used_.insert(key);
+    return *fallback;
+  }
+  YAML::Node n = require(key);
+  std::optional<std::vector<int>> cpus;
+  if (n.IsScalar()) {
+    cpus = parse_cpu_list(n.Scalar());
+  } else if (n.IsSequence()) {
+    cpus.emplace();
+    for (const auto& item : n) {
+      auto one = item.IsScalar() ? parse_cpu_list(item.Scalar()) : std::nullopt;
+      if (!one) {
+        cpus.reset();
+        break;
+      }
+      cpus->insert(cpus->end(), one->begin(), one->end());
+    }
+  }
+  if (!cpus || cpus->empty()) fail(key, "expected a CPU list such as [0, 1] or \"0-3\"");
+  return *cpus;
+}
+
+void Fields::done() const {
+  for (const auto& entry : node_) {
+    const std::string key = entry.first.as<std::string>();
+    if (!used_.count(key))
+      // Every known field has been read (defaults included), so used_ is the
+      // list of what would have been accepted here.
+      throw ConfigError(*file_, line_of_node(entry.first), field_path(key),
+                        fmt::format("unknown field (known here: {})", fmt::join(used_, ", ")));
+  }
+}
+
+}  // namespace mapsla

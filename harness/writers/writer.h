@@ -1,0 +1,68 @@
+// Writer drivers make the target map change while readers read it. Each is
+// one class behind WriterDriver, registered by name in registry.cpp; the
+// runner only calls start(), stop() and health().
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/bpf/features.h"
+#include "harness/scenario.h"
+#include "harness/target_map.h"
+#include "harness/version_board.h"
+#include "harness/util/yaml_fields.h"
+
+namespace mapsla {
+
+struct WriterContext {
+  const Scenario& scenario;
+  TargetMap& target;
+  VersionBoard& board;
+  const KernelFeatures& features;
+  std::string run_id;
+};
+
+class WriterDriver {
+ public:
+  virtual ~WriterDriver() = default;
+  // Starts writing; returns once the writer runs. Throws on setup failure.
+  virtual void start() = 0;
+  // Stops and joins; idempotent; also called by the destructor of drivers.
+  virtual void stop() = 0;
+  // Empty when healthy, else why the writer stopped on its own.
+  virtual std::string failure() const = 0;
+  // Counters and facts for the report (updates, failures by errno, …).
+  virtual nlohmann::json stats() const = 0;
+};
+
+struct WriterDescriptor {
+  std::string name;
+  std::string summary;
+  std::vector<WriterPattern> patterns;  // patterns this driver can produce
+  std::vector<MapKind> kinds;           // map kinds it can write
+  // Reads the driver's own fields from the scenario's `writer:` mapping;
+  // may reject combinations with the map (errors name file and line).
+  std::function<std::shared_ptr<const WriterOptions>(Fields& fields, const WriterSpec& spec,
+                                                     const MapSpec& map)>
+      parse;
+  std::function<std::unique_ptr<WriterDriver>(const WriterContext& context)> create;
+};
+
+class WriterRegistry {
+ public:
+  void add(WriterDescriptor descriptor);
+  const WriterDescriptor* find(const std::string& name) const;
+  const std::vector<WriterDescriptor>& all() const { return descriptors_; }
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<WriterDescriptor> descriptors_;
+};
+
+const WriterRegistry& builtin_writers();
+
+}  // namespace mapsla

@@ -1,0 +1,67 @@
+// The Reader interface: one class per strategy, all measured the same way.
+//
+// Lifecycle: the runner asks applies_to() before creating anything; an
+// inapplicable pair is reported `not_applicable` with the reason. attach()
+// binds the reader to the map (allocate buffers, mmap, load programs; throws
+// on failure), then read_pass() is called repeatedly from one thread pinned to
+// the reader CPUs, and detach() releases what attach() took. A reader never
+// validates values itself: it hands every entry it read, good or bad, to the
+// PassSink, and the oracle judges it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "harness/bpf/features.h"
+#include "harness/bpf/map.h"
+#include "harness/bpf/oracle_record.h"
+#include "readers/read_block.h"
+
+namespace mapsla {
+
+// What is known about a scenario's target before the map exists.
+struct TargetSpec {
+  MapKind kind = MapKind::hash;
+  uint32_t value_size = 64;
+  uint32_t entries = 0;
+  WriterPattern pattern = WriterPattern::inplace;
+  bool writer_running = true;
+  const KernelFeatures* features = nullptr;
+};
+
+// The live target a reader is attached to.
+struct ReadTarget {
+  MapView map;
+  uint32_t key_count = 0;  // keys 0..key_count-1 are the scenario's key set
+  WriterPattern pattern = WriterPattern::inplace;
+  std::string pin_path;  // bpffs path of the map, for readers that open it by path
+};
+
+struct Applicability {
+  bool applicable = true;
+  std::string reason;  // why not, when !applicable
+  static Applicability yes() { return {}; }
+  static Applicability no(std::string why) { return {false, std::move(why)}; }
+};
+
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view mode() const = 0;
+  virtual Applicability applies_to(const TargetSpec& target) const = 0;
+  virtual void attach(const ReadTarget& target) = 0;
+  // One full pass over the key set. Must leave the sink flushed.
+  virtual void read_pass(PassSink& sink) = 0;
+  virtual void detach() {}
+  // Entries one block must hold (a batch reader needs a whole batch).
+  virtual size_t entries_per_block() const { return 4096; }
+  // Strategy-specific configuration, echoed into the report.
+  virtual std::vector<std::pair<std::string, std::string>> settings() const { return {}; }
+};
+
+}  // namespace mapsla

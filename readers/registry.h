@@ -1,0 +1,38 @@
+// Reader strategies by name. Adding a strategy means one file pair in
+// readers/ and one line in register_builtin_readers(); nothing else changes.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/util/yaml_fields.h"
+#include "readers/reader.h"
+
+namespace mapsla {
+
+struct ReaderDescriptor {
+  std::string name;
+  std::string summary;                 // one line for `mapsla list`
+  std::vector<std::string> modes;      // first is the default
+  // `options` holds the strategy's own fields of the scenario entry; the
+  // factory reads them strictly (unknown fields are errors).
+  std::function<std::unique_ptr<Reader>(const std::string& mode, Fields& options)> create;
+};
+
+class ReaderRegistry {
+ public:
+  void add(ReaderDescriptor descriptor);
+  const ReaderDescriptor* find(const std::string& name) const;
+  const std::vector<ReaderDescriptor>& all() const { return descriptors_; }
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<ReaderDescriptor> descriptors_;
+};
+
+// The registry with every strategy shipped in readers/.
+const ReaderRegistry& builtin_readers();
+
+}  // namespace mapsla
