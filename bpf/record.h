@@ -27,8 +27,9 @@
 #define MAPSLA_VALUE_SIZE_LARGE 1024u
 #define MAPSLA_MAX_VALUE_SIZE MAPSLA_VALUE_SIZE_LARGE
 #define MAPSLA_PAYLOAD_WORDS(value_size)                                       \
-	(((value_size) - MAPSLA_RECORD_HEADER_BYTES -                          \
-	  MAPSLA_RECORD_TRAILER_BYTES) / 8u)
+	(((value_size)-MAPSLA_RECORD_HEADER_BYTES -                            \
+	  MAPSLA_RECORD_TRAILER_BYTES) /                                       \
+	 8u)
 #define MAPSLA_MAX_PAYLOAD_WORDS MAPSLA_PAYLOAD_WORDS(MAPSLA_MAX_VALUE_SIZE)
 
 /* Header of every record. The payload words and the check word follow; the
@@ -51,7 +52,8 @@ struct mapsla_record_max {
 /* Writer patterns (DESIGN.md "Writers"). Values are part of the ABI between
  * the writer program's rodata and the harness. */
 enum mapsla_pattern {
-	MAPSLA_PATTERN_INPLACE = 0, /* write fields through the lookup pointer */
+	MAPSLA_PATTERN_INPLACE =
+	    0, /* write fields through the lookup pointer */
 	MAPSLA_PATTERN_REPLACE = 1, /* bpf_map_update_elem of a whole value */
 	MAPSLA_PATTERN_CHURN = 2,   /* delete, then re-insert */
 	MAPSLA_PATTERN_SEQLOCK = 3, /* in place, bracketed by seq odd/even */
@@ -67,7 +69,8 @@ struct mapsla_writer_args {
 	__u64 version;
 	__u32 writer_cpu;
 	__u32 flags;
-	/* Filled by the program: how many updates it made and how many failed. */
+	/* Filled by the program: how many updates it made and how many failed.
+	 */
 	__u32 updated;
 	__u32 failed;
 	__s32 last_error;
@@ -89,7 +92,8 @@ static inline __u64 mapsla_mix64(__u64 x)
 /* Seed shared by every payload word and the check of one (key, version). */
 static inline __u64 mapsla_record_seed(__u32 key, __u64 version)
 {
-	return mapsla_mix64(version ^ mapsla_mix64((__u64)key + 0x9e3779b97f4a7c15ULL));
+	return mapsla_mix64(version ^
+			    mapsla_mix64((__u64)key + 0x9e3779b97f4a7c15ULL));
 }
 
 static inline __u64 mapsla_payload_word(__u64 seed, __u32 index)

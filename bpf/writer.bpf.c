@@ -13,7 +13,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Knobs, fixed before load (the verifier sees them as constants). */
 const volatile __u32 pattern = MAPSLA_PATTERN_INPLACE;
-const volatile __u32 payload_words = MAPSLA_PAYLOAD_WORDS(MAPSLA_VALUE_SIZE_SMALL);
+const volatile __u32 payload_words =
+    MAPSLA_PAYLOAD_WORDS(MAPSLA_VALUE_SIZE_SMALL);
 
 /* key_size/value_size instead of BTF types so the harness may resize it. */
 struct {
@@ -95,7 +96,8 @@ static long write_one(__u32 index, struct loop_state *st)
 		err = replace_value(key, st);
 		break;
 	case MAPSLA_PATTERN_CHURN:
-		/* ENOENT here only means a reader-visible gap already exists. */
+		/* ENOENT here only means a reader-visible gap already exists.
+		 */
 		bpf_map_delete_elem(&target, &key);
 		err = replace_value(key, st);
 		break;
@@ -107,9 +109,11 @@ static long write_one(__u32 index, struct loop_state *st)
 		}
 		/* Atomic adds are full barriers on every JIT; seq is odd while
 		 * the fields are being written. */
-		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq, 1);
+		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
+				     1);
 		fill_record(value, key, st->version, st->writer_cpu);
-		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq, 1);
+		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
+				     1);
 		break;
 	case MAPSLA_PATTERN_INPLACE:
 	default:
@@ -134,9 +138,9 @@ SEC("syscall")
 int write_range(struct mapsla_writer_args *args)
 {
 	struct loop_state st = {
-		.key_start = args->key_start,
-		.writer_cpu = args->writer_cpu,
-		.version = args->version,
+	    .key_start = args->key_start,
+	    .writer_cpu = args->writer_cpu,
+	    .version = args->version,
 	};
 
 	bpf_loop(args->key_count, write_one, &st, 0);

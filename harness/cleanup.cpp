@@ -10,7 +10,8 @@ namespace mapsla {
 
 std::vector<std::string> cleanup_leftovers(const std::string& run_id) {
   std::vector<std::string> removed;
-  for (const auto& path : remove_stale_pins(run_id)) removed.push_back("pin " + path.string());
+  for (const auto& path : remove_stale_pins(run_id))
+    removed.push_back("pin " + path.string());
   return removed;
 }
 

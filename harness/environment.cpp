@@ -53,7 +53,8 @@ Environment collect_environment(const KernelFeatures& features) {
     std::string vendor = read_line("/sys/class/dmi/id/sys_vendor");
     std::string product = read_line("/sys/class/dmi/id/product_name");
     env.virtualization = "vm";
-    if (!vendor.empty() || !product.empty()) env.virtualization += " (" + vendor + " " + product + ")";
+    if (!vendor.empty() || !product.empty())
+      env.virtualization += " (" + vendor + " " + product + ")";
   } else {
     env.virtualization = "none";
   }

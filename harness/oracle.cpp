@@ -35,11 +35,13 @@ void Oracle::end_pass(bool complete) {
 }
 
 void Oracle::flush() {
-  for (size_t i = 0; i < block_.ops(); ++i) results_.op_latency.record(block_.op_latency(i));
+  for (size_t i = 0; i < block_.ops(); ++i)
+    results_.op_latency.record(block_.op_latency(i));
   results_.ops += block_.ops();
   results_.read_time_ns += block_.elapsed();
   pass_time_ns_ += block_.elapsed();
-  for (size_t i = 0; i < block_.entries(); ++i) judge(i);
+  for (size_t i = 0; i < block_.entries(); ++i)
+    judge(i);
   block_.clear();
 }
 
@@ -90,7 +92,9 @@ void Oracle::judge_value(uint32_t key, std::span<const std::byte> value) {
     last_seen_[key] = version;
 }
 
-void Oracle::reset_results() { results_ = RepetitionResult{}; }
+void Oracle::reset_results() {
+  results_ = RepetitionResult{};
+}
 
 RepetitionResult Oracle::take_results() {
   RepetitionResult out = std::move(results_);

@@ -50,7 +50,7 @@ class Oracle final : public PassSink {
 
   uint32_t keys_;
   uint32_t value_size_;
-  size_t slots_;       // 1, or possible CPUs for per-CPU values
+  size_t slots_;  // 1, or possible CPUs for per-CPU values
   size_t slot_stride_;
   const VersionBoard& board_;
   ReadBlock block_;

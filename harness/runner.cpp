@@ -30,7 +30,8 @@ struct Slot {
 
 std::string pin_name(const std::string& scenario) {
   std::string out;
-  for (char c : scenario) out += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+  for (char c : scenario)
+    out += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
   return out + "_target";
 }
 
@@ -88,9 +89,9 @@ std::vector<CellResult> Runner::run(const Scenario& scenario) {
   std::vector<CellResult> cells;
   std::vector<Slot> slots;
 
-  const TargetSpec target_spec{scenario.map.kind, scenario.map.value_size, scenario.map.entries,
-                               scenario.writer.pattern, scenario.writer.driver != "none",
-                               &features};
+  const TargetSpec target_spec{
+      scenario.map.kind,       scenario.map.value_size,          scenario.map.entries,
+      scenario.writer.pattern, scenario.writer.driver != "none", &features};
   for (const ReaderSpec& spec : scenario.readers) {
     const ReaderDescriptor& descriptor = *builtin_readers().find(spec.reader);
     std::unique_ptr<Reader> reader;
@@ -147,7 +148,8 @@ std::vector<CellResult> Runner::run(const Scenario& scenario) {
       try {
         slot.reader->attach(read_target);
         slot.attached = true;
-        slot.oracle = std::make_unique<Oracle>(read_target, board, slot.reader->entries_per_block());
+        slot.oracle =
+            std::make_unique<Oracle>(read_target, board, slot.reader->entries_per_block());
       } catch (const std::exception& e) {
         if (const auto* bpf = dynamic_cast<const BpfError*>(&e); bpf && bpf->is_permission_error())
           throw;
@@ -179,7 +181,8 @@ std::vector<CellResult> Runner::run(const Scenario& scenario) {
           if (context_.observer)
             context_.observer->window_finished(scenario, cell, cell.repetitions.back());
         } catch (const std::exception& e) {
-          if (const auto* bpf = dynamic_cast<const BpfError*>(&e); bpf && bpf->is_permission_error())
+          if (const auto* bpf = dynamic_cast<const BpfError*>(&e);
+              bpf && bpf->is_permission_error())
             throw;
           cell.status = CellStatus::failed;
           cell.reason = fmt::format("read: {}", e.what());
@@ -190,8 +193,7 @@ std::vector<CellResult> Runner::run(const Scenario& scenario) {
         }
       }
     }
-    if (stop_requested())
-      fail_cells(cells, fmt::format("interrupted by signal {}", stop_signal()));
+    if (stop_requested()) fail_cells(cells, fmt::format("interrupted by signal {}", stop_signal()));
 
     for (size_t i = 0; i < faults.size(); ++i) {
       faults[i]->stop();

@@ -21,10 +21,10 @@ namespace mapsla {
 
 struct MapSpec {
   MapKind kind = MapKind::array;
-  uint32_t entries = 65536;     // max_entries
-  uint32_t keys = 65536;        // the key set 0..keys-1 that writers keep present
-  uint32_t value_size = 64;     // 64, 256 or 1024
-  std::optional<int> numa_node; // BPF_F_NUMA_NODE
+  uint32_t entries = 65536;      // max_entries
+  uint32_t keys = 65536;         // the key set 0..keys-1 that writers keep present
+  uint32_t value_size = 64;      // 64, 256 or 1024
+  std::optional<int> numa_node;  // BPF_F_NUMA_NODE
 };
 
 // Driver-specific writer options (test_run's keys_per_run, traffic's pps…).

@@ -25,7 +25,8 @@ constexpr uint64_t kMaxEntries = 1u << 24;
 
 std::vector<std::string> names_of_kinds() {
   std::vector<std::string> out;
-  for (MapKind k : kAllMapKinds) out.emplace_back(to_string(k));
+  for (MapKind k : kAllMapKinds)
+    out.emplace_back(to_string(k));
   return out;
 }
 
@@ -33,8 +34,8 @@ void check_cpus_exist(Fields& fields, const std::string& key, const std::vector<
   const int online = online_cpus();
   for (int cpu : cpus)
     if (cpu >= online)
-      fields.fail(key, fmt::format("CPU {} does not exist here (online CPUs: 0-{})", cpu,
-                                   online - 1));
+      fields.fail(key,
+                  fmt::format("CPU {} does not exist here (online CPUs: 0-{})", cpu, online - 1));
 }
 
 MapSpec parse_map(Fields f) {
@@ -43,7 +44,8 @@ MapSpec parse_map(Fields f) {
   map.entries = static_cast<uint32_t>(f.integer("entries", 1, kMaxEntries));
   map.keys = static_cast<uint32_t>(f.integer("keys", 1, kMaxEntries, map.entries));
   if (is_array(map.kind) && map.keys > map.entries)
-    f.fail("keys", fmt::format("an array of {} entries cannot hold {} keys", map.entries, map.keys));
+    f.fail("keys",
+           fmt::format("an array of {} entries cannot hold {} keys", map.entries, map.keys));
   map.value_size = static_cast<uint32_t>(f.integer("value_size", 64, 1024, 64));
   if (!is_supported_value_size(map.value_size))
     f.fail("value_size", fmt::format("{} is not one of 64, 256, 1024", map.value_size));
@@ -58,12 +60,13 @@ WriterSpec parse_writer(Fields f, const MapSpec& map) {
   writer.driver = f.one_of("driver", registry.names(), std::string("test_run"));
   const WriterDescriptor& driver = *registry.find(writer.driver);
   std::vector<std::string> pattern_names;
-  for (WriterPattern p : driver.patterns) pattern_names.emplace_back(to_string(p));
+  for (WriterPattern p : driver.patterns)
+    pattern_names.emplace_back(to_string(p));
   writer.pattern = *writer_pattern_from_string(
       f.one_of("pattern", pattern_names, std::string(to_string(driver.patterns.front()))));
   if (std::find(driver.kinds.begin(), driver.kinds.end(), map.kind) == driver.kinds.end())
-    f.fail("driver", fmt::format("the {} writer cannot write a {} map", writer.driver,
-                                 to_string(map.kind)));
+    f.fail("driver",
+           fmt::format("the {} writer cannot write a {} map", writer.driver, to_string(map.kind)));
   writer.cpus = f.cpu_list("cpus", std::vector<int>{online_cpus() > 1 ? 1 : 0});
   check_cpus_exist(f, "cpus", writer.cpus);
   if (f.has("rate") && f.yaml()["rate"].IsScalar() && f.yaml()["rate"].Scalar() == "max") {
@@ -100,7 +103,8 @@ ReaderSpec parse_reader(Fields f) {
 std::vector<ReaderSpec> all_readers() {
   std::vector<ReaderSpec> out;
   for (const auto& d : builtin_readers().all())
-    for (const auto& mode : d.modes) out.push_back({d.name, mode, {0}, std::nullopt});
+    for (const auto& mode : d.modes)
+      out.push_back({d.name, mode, {0}, std::nullopt});
   return out;
 }
 
@@ -111,8 +115,9 @@ FaultSpec parse_fault(Fields f) {
   const FaultDescriptor* descriptor = registry.find(spec.kind);
   if (!descriptor)
     f.fail("kind", fmt::format("unknown fault '{}' (known: {})", spec.kind,
-                               registry.kinds().empty() ? std::string("none yet")
-                                                        : fmt::format("{}", fmt::join(registry.kinds(), ", "))));
+                               registry.kinds().empty()
+                                   ? std::string("none yet")
+                                   : fmt::format("{}", fmt::join(registry.kinds(), ", "))));
   spec.options = descriptor->parse(f);
   f.done();
   return spec;
@@ -142,11 +147,13 @@ Scenario parse_one(Fields f, const fs::path& file) {
     f.string("readers");
     s.readers = all_readers();
   } else {
-    for (Fields& r : f.child_list("readers")) s.readers.push_back(parse_reader(std::move(r)));
+    for (Fields& r : f.child_list("readers"))
+      s.readers.push_back(parse_reader(std::move(r)));
     if (s.readers.empty()) f.fail("readers", "needs at least one reader");
   }
   if (f.has("faults"))
-    for (Fields& fault : f.child_list("faults")) s.faults.push_back(parse_fault(std::move(fault)));
+    for (Fields& fault : f.child_list("faults"))
+      s.faults.push_back(parse_fault(std::move(fault)));
   f.mark_known("faults");
   if (f.has("run")) s.run = parse_run(f.child("run"));
   f.mark_known("run");
@@ -172,7 +179,8 @@ std::vector<Scenario> parse_text(const std::string& text, const fs::path& file,
   top.string_or("name", "");
   top.string_or("description", "");
   const YAML::Node list = top.node("include");
-  if (!list.IsSequence() || list.size() == 0) top.fail("include", "expected a list of scenario files");
+  if (!list.IsSequence() || list.size() == 0)
+    top.fail("include", "expected a list of scenario files");
   std::vector<Scenario> out;
   for (size_t i = 0; i < list.size(); ++i) {
     const fs::path included = file.parent_path() / list[i].as<std::string>();
@@ -180,7 +188,8 @@ std::vector<Scenario> parse_text(const std::string& text, const fs::path& file,
     if (!fs::exists(included, ec))
       throw ConfigError(*file_name, list[i].Mark().line + 1, fmt::format("include[{}]", i),
                         fmt::format("{} does not exist", included.string()));
-    for (auto& s : load_file(included, stack)) out.push_back(std::move(s));
+    for (auto& s : load_file(included, stack))
+      out.push_back(std::move(s));
   }
   top.done();
   return out;
@@ -231,21 +240,22 @@ nlohmann::json to_json(const Scenario& s) {
                         {"keys", s.map.keys},
                         {"value_size", s.map.value_size}};
   if (s.map.numa_node) map["numa_node"] = *s.map.numa_node;
-  return {{"name", s.name},
-          {"description", s.description},
-          {"map", map},
-          {"writer",
-           {{"driver", s.writer.driver},
-            {"pattern", std::string(to_string(s.writer.pattern))},
-            {"cpus", s.writer.cpus},
-            {"rate", s.writer.rate},
-            {"options", s.writer.options ? s.writer.options->to_json() : nlohmann::json::object()}}},
-          {"readers", readers},
-          {"faults", faults},
-          {"run",
-           {{"warmup_ns", s.run.warmup.count()},
-            {"duration_ns", s.run.duration.count()},
-            {"repetitions", s.run.repetitions}}}};
+  return {
+      {"name", s.name},
+      {"description", s.description},
+      {"map", map},
+      {"writer",
+       {{"driver", s.writer.driver},
+        {"pattern", std::string(to_string(s.writer.pattern))},
+        {"cpus", s.writer.cpus},
+        {"rate", s.writer.rate},
+        {"options", s.writer.options ? s.writer.options->to_json() : nlohmann::json::object()}}},
+      {"readers", readers},
+      {"faults", faults},
+      {"run",
+       {{"warmup_ns", s.run.warmup.count()},
+        {"duration_ns", s.run.duration.count()},
+        {"repetitions", s.run.repetitions}}}};
 }
 
 }  // namespace mapsla

@@ -15,7 +15,8 @@ class VersionBoard {
  public:
   explicit VersionBoard(uint32_t keys)
       : keys_(keys), committed_(std::make_unique<std::atomic<uint64_t>[]>(keys)) {
-    for (uint32_t k = 0; k < keys; ++k) committed_[k].store(0, std::memory_order_relaxed);
+    for (uint32_t k = 0; k < keys; ++k)
+      committed_[k].store(0, std::memory_order_relaxed);
   }
 
   uint32_t keys() const { return keys_; }
@@ -23,12 +24,14 @@ class VersionBoard {
     committed_[key].store(version, std::memory_order_release);
   }
   void publish_range(uint32_t first, uint32_t count, uint64_t version) {
-    for (uint32_t k = first; k < first + count; ++k) publish(k, version);
+    for (uint32_t k = first; k < first + count; ++k)
+      publish(k, version);
   }
   uint64_t committed(uint32_t key) const { return committed_[key].load(std::memory_order_acquire); }
   void snapshot(std::vector<uint64_t>& out) const {
     out.resize(keys_);
-    for (uint32_t k = 0; k < keys_; ++k) out[k] = committed_[k].load(std::memory_order_acquire);
+    for (uint32_t k = 0; k < keys_; ++k)
+      out[k] = committed_[k].load(std::memory_order_acquire);
   }
 
   // False once a writer may legitimately remove keys (LRU eviction, a full

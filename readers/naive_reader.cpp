@@ -15,7 +15,9 @@ ReaderDescriptor NaiveReader::descriptor() {
           }};
 }
 
-Applicability NaiveReader::applies_to(const TargetSpec&) const { return Applicability::yes(); }
+Applicability NaiveReader::applies_to(const TargetSpec&) const {
+  return Applicability::yes();
+}
 
 void NaiveReader::attach(const ReadTarget& target) {
   map_ = target.map;

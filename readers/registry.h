@@ -14,8 +14,8 @@ namespace mapsla {
 
 struct ReaderDescriptor {
   std::string name;
-  std::string summary;                 // one line for `mapsla list`
-  std::vector<std::string> modes;      // first is the default
+  std::string summary;             // one line for `mapsla list`
+  std::vector<std::string> modes;  // first is the default
   // `options` holds the strategy's own fields of the scenario entry; the
   // factory reads them strictly (unknown fields are errors).
   std::function<std::unique_ptr<Reader>(const std::string& mode, Fields& options)> create;

@@ -15,12 +15,14 @@ uint64_t LatencyHistogram::lower_bound_of(size_t index) {
 
 uint64_t LatencyHistogram::width_of(size_t index) {
   if (index < kExactBelow) return 1;
-  const int exponent = static_cast<int>((index - kExactBelow) >> kSubBucketBits) + kSubBucketBits + 1;
+  const int exponent =
+      static_cast<int>((index - kExactBelow) >> kSubBucketBits) + kSubBucketBits + 1;
   return uint64_t{1} << (exponent - kSubBucketBits);
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& other) {
-  for (size_t i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+  for (size_t i = 0; i < kBuckets; ++i)
+    counts_[i] += other.counts_[i];
   count_ += other.count_;
   sum_ += other.sum_;
   max_ = std::max(max_, other.max_);
@@ -38,8 +40,8 @@ void LatencyHistogram::clear() {
 uint64_t LatencyHistogram::percentile(double q) const {
   if (count_ == 0) return 0;
   q = std::clamp(q, 0.0, 100.0);
-  const uint64_t rank =
-      std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_))));
+  const uint64_t rank = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_))));
   uint64_t seen = 0;
   for (size_t i = 0; i < kBuckets; ++i) {
     seen += counts_[i];

@@ -51,7 +51,8 @@ class LatencyHistogram {
     const int exponent = 63 - __builtin_clzll(value);  // >= 8
     const int shift = exponent - kSubBucketBits;
     const uint64_t top = value >> shift;  // in [128, 256)
-    return kExactBelow + static_cast<size_t>(exponent - kSubBucketBits - 1) * (1u << kSubBucketBits) +
+    return kExactBelow +
+           static_cast<size_t>(exponent - kSubBucketBits - 1) * (1u << kSubBucketBits) +
            static_cast<size_t>(top - (1u << kSubBucketBits));
   }
   static uint64_t lower_bound_of(size_t index);

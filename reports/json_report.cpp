@@ -14,10 +14,11 @@ json to_json(const LatencySummary& s) {
 json to_json(const AnomalyCounts& a, uint64_t reads) {
   const double scale = reads ? 1e6 / static_cast<double>(reads) : 0.0;
   json errors = json::object();
-  for (const auto& [name, n] : a.errors) errors[name] = n;
+  for (const auto& [name, n] : a.errors)
+    errors[name] = n;
   const std::pair<const char*, uint64_t> classes[] = {
-      {"torn", a.torn},   {"missing", a.missing}, {"skipped", a.skipped},
-      {"duplicate", a.duplicate}, {"stale", a.stale}, {"non_monotonic", a.non_monotonic},
+      {"torn", a.torn},           {"missing", a.missing}, {"skipped", a.skipped},
+      {"duplicate", a.duplicate}, {"stale", a.stale},     {"non_monotonic", a.non_monotonic},
       {"error", a.error_total()}};
   json out = json::object();
   json per_million = json::object();
@@ -51,7 +52,8 @@ json to_json(const RepetitionResult& r, bool with_histogram) {
   if (r.index >= 0) out["index"] = r.index;
   if (with_histogram) {
     json buckets = json::array();
-    for (const auto& [lower, n] : r.op_latency.buckets()) buckets.push_back({lower, n});
+    for (const auto& [lower, n] : r.op_latency.buckets())
+      buckets.push_back({lower, n});
     out["op_latency_histogram"] = std::move(buckets);
   }
   return out;
@@ -59,12 +61,14 @@ json to_json(const RepetitionResult& r, bool with_histogram) {
 
 json to_json(const CellResult& c) {
   json settings = json::object();
-  for (const auto& [k, v] : c.settings) settings[k] = v;
+  for (const auto& [k, v] : c.settings)
+    settings[k] = v;
   json reps = json::array();
-  for (const auto& r : c.repetitions) reps.push_back(to_json(r, true));
-  json out = {{"scenario", c.scenario}, {"reader", c.reader},        {"mode", c.mode},
-              {"status", to_string(c.status)}, {"reason", c.reason}, {"settings", settings},
-              {"repetitions", reps}, {"details", c.details}};
+  for (const auto& r : c.repetitions)
+    reps.push_back(to_json(r, true));
+  json out = {{"scenario", c.scenario},        {"reader", c.reader},  {"mode", c.mode},
+              {"status", to_string(c.status)}, {"reason", c.reason},  {"settings", settings},
+              {"repetitions", reps},           {"details", c.details}};
   json summary = to_json(c.pooled(), false);
   summary["repetitions"] = c.repetitions.size();
   out["summary"] = std::move(summary);
@@ -91,15 +95,12 @@ json to_json(const Report& r) {
   for (const auto& s : r.scenarios)
     scenarios.push_back({{"name", s.name}, {"file", s.file}, {"config", s.config}});
   json cells = json::array();
-  for (const auto& c : r.cells) cells.push_back(to_json(c));
-  return {{"schema", r.schema},
-          {"run_id", r.run_id},
-          {"started_at", r.started_at},
-          {"finished_at", r.finished_at},
-          {"command", r.command},
-          {"environment", to_json(r.environment)},
-          {"scenarios", scenarios},
-          {"cells", cells}};
+  for (const auto& c : r.cells)
+    cells.push_back(to_json(c));
+  return {{"schema", r.schema},         {"run_id", r.run_id},
+          {"started_at", r.started_at}, {"finished_at", r.finished_at},
+          {"command", r.command},       {"environment", to_json(r.environment)},
+          {"scenarios", scenarios},     {"cells", cells}};
 }
 
 std::vector<std::filesystem::path> JsonReporter::write(const Report& report,

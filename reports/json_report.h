@@ -17,7 +17,8 @@ nlohmann::json to_json(const Report& report);
 class JsonReporter final : public Reporter {
  public:
   std::string name() const override { return "json"; }
-  std::vector<std::filesystem::path> write(const Report& report, const std::filesystem::path& out_dir,
+  std::vector<std::filesystem::path> write(const Report& report,
+                                           const std::filesystem::path& out_dir,
                                            std::ostream& terminal) override;
 };
 

@@ -16,7 +16,8 @@ LatencySummary summarize(const LatencyHistogram& h) {
 
 uint64_t AnomalyCounts::error_total() const {
   uint64_t total = 0;
-  for (const auto& [name, n] : errors) total += n;
+  for (const auto& [name, n] : errors)
+    total += n;
   return total;
 }
 
@@ -31,7 +32,8 @@ void AnomalyCounts::merge(const AnomalyCounts& o) {
   duplicate += o.duplicate;
   stale += o.stale;
   non_monotonic += o.non_monotonic;
-  for (const auto& [name, n] : o.errors) errors[name] += n;
+  for (const auto& [name, n] : o.errors)
+    errors[name] += n;
 }
 
 double RepetitionResult::per_entry_ns() const {
@@ -58,10 +60,14 @@ void RepetitionResult::merge(const RepetitionResult& o) {
 
 std::string to_string(CellStatus status) {
   switch (status) {
-    case CellStatus::ok: return "ok";
-    case CellStatus::not_applicable: return "not_applicable";
-    case CellStatus::skipped: return "skipped";
-    case CellStatus::failed: return "failed";
+    case CellStatus::ok:
+      return "ok";
+    case CellStatus::not_applicable:
+      return "not_applicable";
+    case CellStatus::skipped:
+      return "skipped";
+    case CellStatus::failed:
+      return "failed";
   }
   return "failed";
 }
@@ -69,7 +75,8 @@ std::string to_string(CellStatus status) {
 RepetitionResult CellResult::pooled() const {
   RepetitionResult all;
   all.index = -1;
-  for (const auto& r : repetitions) all.merge(r);
+  for (const auto& r : repetitions)
+    all.merge(r);
   return all;
 }
 

@@ -42,7 +42,7 @@ struct AnomalyCounts {
 
 struct RepetitionResult {
   int index = 0;
-  double wall_s = 0;          // measurement window, validation included
+  double wall_s = 0;  // measurement window, validation included
   uint64_t passes = 0;
   uint64_t reads = 0;         // entries judged (every status)
   uint64_t ops = 0;           // timed operations (syscalls, batches, retry loops)

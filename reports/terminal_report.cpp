@@ -18,7 +18,8 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
     for (size_t i = 0; i < row.size(); ++i) {
       // Column width in code points: µ is two bytes but one column.
       size_t width = 0;
-      for (unsigned char ch : row[i]) width += (ch & 0xC0) != 0x80;
+      for (unsigned char ch : row[i])
+        width += (ch & 0xC0) != 0x80;
       widths[i] = std::max(widths[i], width);
     }
   }
@@ -26,13 +27,15 @@ void print_table(std::ostream& out, const std::vector<Row>& rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       size_t width = 0;
-      for (unsigned char ch : row[i]) width += (ch & 0xC0) != 0x80;
+      for (unsigned char ch : row[i])
+        width += (ch & 0xC0) != 0x80;
       const bool numeric = i >= 4;  // right-align figures
       const std::string pad(widths[i] - width, ' ');
       line += numeric ? pad + row[i] : row[i] + pad;
       if (i + 1 < row.size()) line += "  ";
     }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
+    while (!line.empty() && line.back() == ' ')
+      line.pop_back();
     out << line << '\n';
   }
 }
@@ -61,8 +64,8 @@ std::vector<std::filesystem::path> TerminalReporter::write(const Report& report,
                      env.mapsla_version, report.run_id, env.kernel, env.cpu_model, env.cores,
                      env.numa_nodes, env.numa_nodes == 1 ? "" : "s");
   std::vector<Row> rows = {{"scenario", "reader", "mode", "status", "reads", "op p50", "op p99",
-                            "op p99.9", "op max", "per entry", "torn", "missing", "skipped",
-                            "dup", "stale", "non-mono", "error"}};
+                            "op p99.9", "op max", "per entry", "torn", "missing", "skipped", "dup",
+                            "stale", "non-mono", "error"}};
   std::vector<std::string> notes;
   for (const auto& cell : report.cells) {
     Row row = {cell.scenario, cell.reader, cell.mode, to_string(cell.status)};
@@ -75,19 +78,20 @@ std::vector<std::filesystem::path> TerminalReporter::write(const Report& report,
             format_ns(static_cast<double>(op.p99)), format_ns(static_cast<double>(op.p999)),
             format_ns(static_cast<double>(op.max)), format_ns(all.per_entry_ns()),
             std::to_string(a.torn), std::to_string(a.missing), std::to_string(a.skipped),
-            std::to_string(a.duplicate), std::to_string(a.stale),
-            std::to_string(a.non_monotonic), std::to_string(a.error_total())})
+            std::to_string(a.duplicate), std::to_string(a.stale), std::to_string(a.non_monotonic),
+            std::to_string(a.error_total())})
         row.push_back(field);
     }
     if (!cell.reason.empty())
-      notes.push_back(fmt::format("{} / {} {}: {}", cell.scenario, cell.reader, cell.mode,
-                                  cell.reason));
+      notes.push_back(
+          fmt::format("{} / {} {}: {}", cell.scenario, cell.reader, cell.mode, cell.reason));
     rows.push_back(std::move(row));
   }
   print_table(out, rows);
   if (!notes.empty()) {
     out << '\n';
-    for (const auto& note : notes) out << "  " << note << '\n';
+    for (const auto& note : notes)
+      out << "  " << note << '\n';
   }
   out << '\n';
   return {};

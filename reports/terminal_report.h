@@ -15,7 +15,8 @@ std::string format_count(double n);
 class TerminalReporter final : public Reporter {
  public:
   std::string name() const override { return "terminal"; }
-  std::vector<std::filesystem::path> write(const Report& report, const std::filesystem::path& out_dir,
+  std::vector<std::filesystem::path> write(const Report& report,
+                                           const std::filesystem::path& out_dir,
                                            std::ostream& terminal) override;
 };
 

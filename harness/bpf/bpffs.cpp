@@ -35,13 +35,13 @@ BpffsMount::~BpffsMount() {
 }
 
 PinDir::PinDir(const std::string& run_id) : path_(fs::path(kPinParent) / run_id) {
-  if (::mkdir(kPinParent, 0700) != 0 && errno != EEXIST)
-    throw BpfError("mkdir", kPinParent, errno);
+  if (::mkdir(kPinParent, 0700) != 0 && errno != EEXIST) throw BpfError("mkdir", kPinParent, errno);
   if (::mkdir(path_.c_str(), 0700) != 0) throw BpfError("mkdir", path_.string(), errno);
 }
 
 PinDir::~PinDir() {
-  for (const auto& pin_path : pins_) ::unlink(pin_path.c_str());
+  for (const auto& pin_path : pins_)
+    ::unlink(pin_path.c_str());
   ::rmdir(path_.c_str());
   ::rmdir(kPinParent);  // fails harmlessly while another run still uses it
 }

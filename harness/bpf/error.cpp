@@ -8,16 +8,19 @@
 namespace mapsla {
 
 BpfError::BpfError(std::string op, std::string object, int err)
-    : std::runtime_error(fmt::format("{} {}: {} ({})", op, object, std::strerror(err),
-                                     errno_name(err))),
+    : std::runtime_error(
+          fmt::format("{} {}: {} ({})", op, object, std::strerror(err), errno_name(err))),
       op_(std::move(op)),
       object_(std::move(object)),
       errno_(err) {}
 
-bool BpfError::is_permission_error() const { return errno_ == EPERM || errno_ == EACCES; }
+bool BpfError::is_permission_error() const {
+  return errno_ == EPERM || errno_ == EACCES;
+}
 
 long check_libbpf(long libbpf_return, std::string_view op, std::string_view object) {
-  if (libbpf_return < 0) throw BpfError(std::string(op), std::string(object), errno_of(libbpf_return));
+  if (libbpf_return < 0)
+    throw BpfError(std::string(op), std::string(object), errno_of(libbpf_return));
   return libbpf_return;
 }
 

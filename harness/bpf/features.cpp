@@ -25,20 +25,43 @@
 namespace mapsla {
 namespace {
 
-FeatureState yes(std::string detail) { return {true, std::move(detail)}; }
-FeatureState no(std::string detail) { return {false, std::move(detail)}; }
+FeatureState yes(std::string detail) {
+  return {true, std::move(detail)};
+}
+FeatureState no(std::string detail) {
+  return {false, std::move(detail)};
+}
 FeatureState no_errno(std::string_view what, int err) {
   return {false, fmt::format("{}: {}", what, errno_name(err))};
 }
 
-UniqueFd create_map(bpf_map_type type, uint32_t key_size, uint32_t value_size,
-                    uint32_t entries, const bpf_map_create_opts* opts, int* err) {
+UniqueFd create_map(bpf_map_type type, uint32_t key_size, uint32_t value_size, uint32_t entries,
+                    const bpf_map_create_opts* opts, int* err) {
   int fd = bpf_map_create(type, "mapsla_probe", key_size, value_size, entries, opts);
   *err = errno_of(fd);
   return UniqueFd(fd < 0 ? -1 : fd);
 }
 
+uint64_t effective_capabilities() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("CapEff:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
+  return 0;
+}
+
+constexpr int kCapNetAdmin = 12, kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+
+bool has_capability(uint64_t caps, int bit) {
+  return (caps >> bit) & 1;
+}
+
+// Unprivileged BPF (kernel.unprivileged_bpf_disabled=0) lets anyone create a
+// map, but not load the writer programs: ask for CAP_BPF/CAP_SYS_ADMIN too.
 FeatureState probe_privileges() {
+  const uint64_t caps = effective_capabilities();
+  if (!has_capability(caps, kCapBpf) && !has_capability(caps, kCapSysAdmin))
+    return no(fmt::format("needs CAP_BPF or CAP_SYS_ADMIN (missing: {})", missing_capabilities()));
   int err = 0;
   UniqueFd fd = create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, nullptr, &err);
   if (fd.valid()) return yes("bpf_map_create succeeded");
@@ -56,7 +79,8 @@ FeatureState probe_batch_ops() {
   bpf_map_update_elem(fd.get(), &key, &value, BPF_ANY);
   uint32_t keys[4], out_batch = 0, count = 4;
   uint64_t values[4];
-  err = errno_of(bpf_map_lookup_batch(fd.get(), nullptr, &out_batch, keys, values, &count, nullptr));
+  err =
+      errno_of(bpf_map_lookup_batch(fd.get(), nullptr, &out_batch, keys, values, &count, nullptr));
   // ENOENT with count == 1 is the normal "map ended after a partial batch".
   if ((err == 0 || err == ENOENT) && count == 1) return yes("BPF_MAP_LOOKUP_BATCH on a hash");
   return no_errno("BPF_MAP_LOOKUP_BATCH", err);
@@ -142,10 +166,14 @@ FeatureState probe_sch_netem() {
   }
   if (!WIFEXITED(status)) return no("netem probe did not finish");
   switch (WEXITSTATUS(status)) {
-    case 0: return yes("tc qdisc add … netem succeeded in a private netns");
-    case 3: return no("cannot create a network namespace to probe netem (needs CAP_SYS_ADMIN)");
-    case 4: return no("tc (iproute2) not found");
-    default: return no("kernel has no sch_netem (tc qdisc add … netem failed)");
+    case 0:
+      return yes("tc qdisc add … netem succeeded in a private netns");
+    case 3:
+      return no("cannot create a network namespace to probe netem (needs CAP_SYS_ADMIN)");
+    case 4:
+      return no("tc (iproute2) not found");
+    default:
+      return no("kernel has no sch_netem (tc qdisc add … netem failed)");
   }
 }
 
@@ -159,12 +187,30 @@ FeatureState probe_jit() {
 
 }  // namespace
 
+std::string missing_capabilities() {
+  const uint64_t caps = effective_capabilities();
+  std::string out;
+  for (const auto& [bit, name] :
+       {std::pair{kCapBpf, "CAP_BPF"}, std::pair{kCapPerfmon, "CAP_PERFMON"},
+        std::pair{kCapNetAdmin, "CAP_NET_ADMIN"}, std::pair{kCapSysAdmin, "CAP_SYS_ADMIN"}}) {
+    if (has_capability(caps, bit)) continue;
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, const FeatureState*>> KernelFeatures::named() const {
-  return {{"privileges", &privileges},       {"bpffs", &bpffs},
-          {"btf_vmlinux", &btf_vmlinux},     {"jit", &jit},
-          {"bpf_loop", &bpf_loop},           {"batch_ops", &batch_ops},
-          {"mmapable_array", &mmapable_array}, {"map_lock", &map_lock},
-          {"map_elem_iter", &map_elem_iter}, {"cls_bpf", &cls_bpf},
+  return {{"privileges", &privileges},
+          {"bpffs", &bpffs},
+          {"btf_vmlinux", &btf_vmlinux},
+          {"jit", &jit},
+          {"bpf_loop", &bpf_loop},
+          {"batch_ops", &batch_ops},
+          {"mmapable_array", &mmapable_array},
+          {"map_lock", &map_lock},
+          {"map_elem_iter", &map_elem_iter},
+          {"cls_bpf", &cls_bpf},
           {"sch_netem", &sch_netem}};
 }
 
@@ -186,8 +232,8 @@ KernelFeatures probe_kernel_features() {
     f.cls_bpf = probe_cls_bpf();
     f.sch_netem = probe_sch_netem();
   } else {
-    for (FeatureState* s : {&f.bpf_loop, &f.batch_ops, &f.mmapable_array, &f.map_lock,
-                            &f.cls_bpf, &f.sch_netem})
+    for (FeatureState* s :
+         {&f.bpf_loop, &f.batch_ops, &f.mmapable_array, &f.map_lock, &f.cls_bpf, &f.sch_netem})
       *s = no("not probed: no BPF privileges");
   }
   f.numa_nodes = numa_available() < 0 ? 1 : numa_num_configured_nodes();

@@ -30,6 +30,10 @@ struct KernelFeatures {
   std::vector<std::pair<std::string, const FeatureState*>> named() const;
 };
 
+// Capabilities a run needs that the calling process lacks, comma-separated
+// ("" when it has them all): CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN.
+std::string missing_capabilities();
+
 // Runs every probe. Never throws: a probe that cannot run reports itself
 // unavailable with the reason. Nothing is left behind (maps are closed, the
 // netem probe runs in a namespace that dies with its child process).

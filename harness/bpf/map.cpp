@@ -34,11 +34,16 @@ std::optional<MapKind> map_kind_from_string(std::string_view name) {
 
 bpf_map_type to_bpf_map_type(MapKind kind) {
   switch (kind) {
-    case MapKind::hash: return BPF_MAP_TYPE_HASH;
-    case MapKind::lru_hash: return BPF_MAP_TYPE_LRU_HASH;
-    case MapKind::array: return BPF_MAP_TYPE_ARRAY;
-    case MapKind::percpu_hash: return BPF_MAP_TYPE_PERCPU_HASH;
-    case MapKind::percpu_array: return BPF_MAP_TYPE_PERCPU_ARRAY;
+    case MapKind::hash:
+      return BPF_MAP_TYPE_HASH;
+    case MapKind::lru_hash:
+      return BPF_MAP_TYPE_LRU_HASH;
+    case MapKind::array:
+      return BPF_MAP_TYPE_ARRAY;
+    case MapKind::percpu_hash:
+      return BPF_MAP_TYPE_PERCPU_HASH;
+    case MapKind::percpu_array:
+      return BPF_MAP_TYPE_PERCPU_ARRAY;
   }
   return BPF_MAP_TYPE_UNSPEC;
 }

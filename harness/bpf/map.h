@@ -61,7 +61,9 @@ class MapView {
 
   int fd() const { return fd_; }
   const MapInfo& info() const { return info_; }
-  size_t value_buffer_size() const { return mapsla::value_buffer_size(info_.kind, info_.value_size); }
+  size_t value_buffer_size() const {
+    return mapsla::value_buffer_size(info_.kind, info_.value_size);
+  }
 
   int lookup(const void* key, void* value) const noexcept {
     return errno_of_call(bpf_map_lookup_elem(fd_, key, value));
@@ -76,8 +78,8 @@ class MapView {
   // `in_batch == nullptr` starts at the beginning; `count` is in/out.
   int lookup_batch(void* in_batch, void* out_batch, void* keys, void* values,
                    uint32_t* count) const noexcept {
-    return errno_of_call(bpf_map_lookup_batch(fd_, in_batch, out_batch, keys, values, count,
-                                              nullptr));
+    return errno_of_call(
+        bpf_map_lookup_batch(fd_, in_batch, out_batch, keys, values, count, nullptr));
   }
   int update(const void* key, const void* value, uint64_t flags) const noexcept {
     return errno_of_call(bpf_map_update_elem(fd_, key, value, flags));

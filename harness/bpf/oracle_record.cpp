@@ -37,8 +37,7 @@ std::optional<WriterPattern> writer_pattern_from_string(std::string_view name) {
   return std::nullopt;
 }
 
-void make_record(std::span<std::byte> value, uint32_t key, uint64_t version,
-                 uint32_t writer_cpu) {
+void make_record(std::span<std::byte> value, uint32_t key, uint64_t version, uint32_t writer_cpu) {
   const uint32_t words = payload_words(static_cast<uint32_t>(value.size()));
   mapsla_record_head head{key, writer_cpu, version, 0};
   std::memcpy(value.data(), &head, sizeof(head));

@@ -33,7 +33,9 @@ constexpr bool is_supported_value_size(uint32_t size) {
   return size == MAPSLA_VALUE_SIZE_SMALL || size == MAPSLA_VALUE_SIZE_MEDIUM ||
          size == MAPSLA_VALUE_SIZE_LARGE;
 }
-constexpr uint32_t payload_words(uint32_t value_size) { return MAPSLA_PAYLOAD_WORDS(value_size); }
+constexpr uint32_t payload_words(uint32_t value_size) {
+  return MAPSLA_PAYLOAD_WORDS(value_size);
+}
 
 // Writes the record for (key, version) into `value` (value.size() bytes,
 // one of kValueSizes). seq is set to 0 and writer_cpu to `writer_cpu`.
@@ -42,9 +44,9 @@ void make_record(std::span<std::byte> value, uint32_t key, uint64_t version,
 
 enum class RecordCheck : uint8_t {
   ok,
-  torn,          // payload or check does not match the record's own key+version
-  wrong_key,     // a self-consistent record of another key
-  unwritten,     // all zero: an array slot no writer has filled yet
+  torn,       // payload or check does not match the record's own key+version
+  wrong_key,  // a self-consistent record of another key
+  unwritten,  // all zero: an array slot no writer has filled yet
 };
 
 struct RecordFacts {

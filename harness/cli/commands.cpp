@@ -59,28 +59,13 @@ std::string utc_now() {
   return buf;
 }
 
-// Names the capabilities a run needs that this process does not have.
-std::string missing_capabilities() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  uint64_t eff = 0;
-  while (std::getline(in, line))
-    if (line.rfind("CapEff:", 0) == 0) eff = std::stoull(line.substr(7), nullptr, 16);
-  const std::pair<int, const char*> needed[] = {
-      {39, "CAP_BPF"}, {38, "CAP_PERFMON"}, {12, "CAP_NET_ADMIN"}, {21, "CAP_SYS_ADMIN"}};
-  std::vector<std::string> missing;
-  for (const auto& [bit, name] : needed)
-    if (!(eff & (uint64_t{1} << bit))) missing.emplace_back(name);
-  return fmt::format("{}", fmt::join(missing, ", "));
-}
-
 class ProgressPrinter final : public RunObserver {
  public:
   explicit ProgressPrinter(bool quiet) : quiet_(quiet) {}
   void window_started(const Scenario& s, const CellResult& c, int rep) override {
     if (quiet_) return;
-    std::cerr << fmt::format("  {} · {} {} · repetition {}/{} …", s.name, c.reader, c.mode,
-                             rep + 1, s.run.repetitions)
+    std::cerr << fmt::format("  {} · {} {} · repetition {}/{} …", s.name, c.reader, c.mode, rep + 1,
+                             s.run.repetitions)
               << std::flush;
   }
   void window_finished(const Scenario&, const CellResult&, const RepetitionResult& r) override {
@@ -107,8 +92,10 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
     }
     overrides.repetitions = args.repetitions;
     for (const auto& file : args.scenarios)
-      for (auto& s : load_scenarios(file)) scenarios.push_back(std::move(s));
-    for (auto& s : scenarios) apply_overrides(s, overrides);
+      for (auto& s : load_scenarios(file))
+        scenarios.push_back(std::move(s));
+    for (auto& s : scenarios)
+      apply_overrides(s, overrides);
   } catch (const ConfigError& e) {
     std::cerr << "mapsla: " << e.what() << '\n';
     return exit_code::kBadInput;
@@ -116,16 +103,16 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
 
   const KernelFeatures features = probe_kernel_features();
   if (!features.privileges.available) {
-    std::cerr << fmt::format(
-        "mapsla: insufficient privileges: {}; this process lacks {} (run as root, e.g. sudo)\n",
-        features.privileges.detail, missing_capabilities());
+    std::cerr << fmt::format("mapsla: insufficient privileges: {} (run as root, e.g. sudo)\n",
+                             features.privileges.detail);
     return exit_code::kNoPrivileges;
   }
   for (const auto& s : scenarios) {
     if (s.writer.driver == "test_run" && !features.bpf_loop.available) {
-      std::cerr << fmt::format("mapsla: {}: kernel feature missing: bpf_loop ({}), needed by the "
-                               "test_run writer (Linux 5.17+)\n",
-                               s.file.string(), features.bpf_loop.detail);
+      std::cerr << fmt::format(
+          "mapsla: {}: kernel feature missing: bpf_loop ({}), needed by the "
+          "test_run writer (Linux 5.17+)\n",
+          s.file.string(), features.bpf_loop.detail);
       return exit_code::kEnvironment;
     }
   }
@@ -135,7 +122,8 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
   report.started_at = utc_now();
   report.command = command;
   report.environment = collect_environment(features);
-  const fs::path out_dir = args.out.empty() ? fs::path("mapsla-results") / report.run_id : fs::path(args.out);
+  const fs::path out_dir =
+      args.out.empty() ? fs::path("mapsla-results") / report.run_id : fs::path(args.out);
 
   install_stop_signals();
   try {
@@ -148,7 +136,8 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
     for (const auto& scenario : scenarios) {
       if (stop_requested()) break;
       report.scenarios.push_back({scenario.name, scenario.file.string(), to_json(scenario)});
-      for (auto& cell : runner.run(scenario)) report.cells.push_back(std::move(cell));
+      for (auto& cell : runner.run(scenario))
+        report.cells.push_back(std::move(cell));
     }
   } catch (const BpfError& e) {
     std::cerr << "mapsla: " << e.what() << '\n';
@@ -180,10 +169,11 @@ int env_command(bool as_json) {
     std::cout << to_json(env).dump(2) << '\n';
     return exit_code::kOk;
   }
-  std::cout << fmt::format("mapsla {} ({})\nkernel {} · {} · {} cores · {} NUMA node(s) · "
-                           "virtualization: {}\n\n",
-                           env.mapsla_version, env.git_sha, env.kernel, env.cpu_model, env.cores,
-                           env.numa_nodes, env.virtualization);
+  std::cout << fmt::format(
+      "mapsla {} ({})\nkernel {} · {} · {} cores · {} NUMA node(s) · "
+      "virtualization: {}\n\n",
+      env.mapsla_version, env.git_sha, env.kernel, env.cpu_model, env.cores, env.numa_nodes,
+      env.virtualization);
   for (const auto& f : env.features)
     std::cout << fmt::format("  {:<15} {:<4} {}\n", f.name, f.available ? "yes" : "no", f.detail);
   return exit_code::kOk;
@@ -192,18 +182,21 @@ int env_command(bool as_json) {
 int list_command() {
   std::cout << "readers (strategy: modes — what it does)\n";
   for (const auto& r : builtin_readers().all())
-    std::cout << fmt::format("  {:<10} {:<20} {}\n", r.name, fmt::format("{}", fmt::join(r.modes, "|")),
-                             r.summary);
+    std::cout << fmt::format("  {:<10} {:<20} {}\n", r.name,
+                             fmt::format("{}", fmt::join(r.modes, "|")), r.summary);
   std::cout << "\nwriter drivers (name: patterns; map kinds — what it does)\n";
   for (const auto& w : builtin_writers().all()) {
     std::vector<std::string> patterns, kinds;
-    for (auto p : w.patterns) patterns.emplace_back(to_string(p));
-    for (auto k : w.kinds) kinds.emplace_back(to_string(k));
+    for (auto p : w.patterns)
+      patterns.emplace_back(to_string(p));
+    for (auto k : w.kinds)
+      kinds.emplace_back(to_string(k));
     std::cout << fmt::format("  {:<10} patterns: {}; kinds: {}\n  {:<10} {}\n", w.name,
                              fmt::join(patterns, ", "), fmt::join(kinds, ", "), "", w.summary);
   }
   std::cout << "\nmap kinds\n  ";
-  for (MapKind k : kAllMapKinds) std::cout << to_string(k) << ' ';
+  for (MapKind k : kAllMapKinds)
+    std::cout << to_string(k) << ' ';
   std::cout << "\n\nfaults\n";
   if (builtin_faults().all().empty()) std::cout << "  (none registered)\n";
   for (const auto& f : builtin_faults().all())
@@ -231,15 +224,20 @@ int cleanup_command(const std::string& run_id) {
   if (::geteuid() != 0) std::cerr << "mapsla: cleanup usually needs root\n";
   const auto removed = cleanup_leftovers(run_id);
   if (removed.empty()) std::cout << "nothing to clean up\n";
-  for (const auto& line : removed) std::cout << "removed " << line << '\n';
+  for (const auto& line : removed)
+    std::cout << "removed " << line << '\n';
   return exit_code::kOk;
 }
 
 }  // namespace
 
-std::string version_string() { return MAPSLA_VERSION; }
+std::string version_string() {
+  return MAPSLA_VERSION;
+}
 
-int exit_status() { return g_exit_status; }
+int exit_status() {
+  return g_exit_status;
+}
 
 void register_commands(CLI::App& app, int argc, char** argv) {
   std::vector<std::string> command(argv, argv + argc);

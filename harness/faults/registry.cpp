@@ -17,7 +17,8 @@ const FaultDescriptor* FaultRegistry::find(const std::string& kind) const {
 
 std::vector<std::string> FaultRegistry::kinds() const {
   std::vector<std::string> kinds;
-  for (const auto& d : descriptors_) kinds.push_back(d.kind);
+  for (const auto& d : descriptors_)
+    kinds.push_back(d.kind);
   return kinds;
 }
 

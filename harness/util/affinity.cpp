@@ -14,7 +14,8 @@ namespace mapsla {
 void pin_current_thread(const std::vector<int>& cpus) {
   cpu_set_t set;
   CPU_ZERO(&set);
-  for (int cpu : cpus) CPU_SET(cpu, &set);
+  for (int cpu : cpus)
+    CPU_SET(cpu, &set);
   if (::sched_setaffinity(0, sizeof(set), &set) != 0)
     throw std::system_error(errno, std::generic_category(),
                             "sched_setaffinity to CPUs " + format_cpu_list(cpus));
@@ -35,6 +36,8 @@ int online_cpus() {
   return n > 0 ? static_cast<int>(n) : 1;
 }
 
-std::string format_cpu_list(const std::vector<int>& cpus) { return fmt::format("{}", fmt::join(cpus, ",")); }
+std::string format_cpu_list(const std::vector<int>& cpus) {
+  return fmt::format("{}", fmt::join(cpus, ","));
+}
 
 }  // namespace mapsla

@@ -20,12 +20,21 @@ void install_stop_signals() {
   action.sa_handler = on_stop_signal;
   action.sa_flags = SA_RESETHAND;
   sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &action, nullptr);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP})
+    sigaction(sig, &action, nullptr);
 }
 
-bool stop_requested() { return g_signal.load(std::memory_order_relaxed) != 0; }
-int stop_signal() { return g_signal.load(std::memory_order_relaxed); }
-void request_stop(int signal_number) { g_signal.store(signal_number, std::memory_order_relaxed); }
-void clear_stop() { g_signal.store(0, std::memory_order_relaxed); }
+bool stop_requested() {
+  return g_signal.load(std::memory_order_relaxed) != 0;
+}
+int stop_signal() {
+  return g_signal.load(std::memory_order_relaxed);
+}
+void request_stop(int signal_number) {
+  g_signal.store(signal_number, std::memory_order_relaxed);
+}
+void clear_stop() {
+  g_signal.store(0, std::memory_order_relaxed);
+}
 
 }  // namespace mapsla

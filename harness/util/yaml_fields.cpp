@@ -41,12 +41,18 @@ std::optional<std::chrono::nanoseconds> parse_duration(const std::string& raw) {
   if (end == text.c_str() || errno != 0 || !std::isfinite(value) || value < 0) return std::nullopt;
   const std::string unit = trim(end);
   double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1e9;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "us") scale = 1e3;
-  else if (unit == "ns") scale = 1;
-  else if (unit == "m" || unit == "min") scale = 60e9;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    scale = 1e9;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "us")
+    scale = 1e3;
+  else if (unit == "ns")
+    scale = 1;
+  else if (unit == "m" || unit == "min")
+    scale = 60e9;
+  else
+    return std::nullopt;
   const double ns = value * scale;
   if (ns > 1e18) return std::nullopt;
   return std::chrono::nanoseconds(static_cast<int64_t>(ns));
@@ -59,7 +65,8 @@ std::optional<std::vector<int>> parse_cpu_list(const std::string& text) {
   if (s.empty()) return std::nullopt;
   while (pos <= s.size()) {
     size_t comma = s.find(',', pos);
-    std::string part = trim(s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    std::string part =
+        trim(s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
     int lo = 0, hi = 0;
     size_t dash = part.find('-');
     auto parse = [](const std::string& p, int& out) {
@@ -73,7 +80,8 @@ std::optional<std::vector<int>> parse_cpu_list(const std::string& text) {
                hi < lo) {
       return std::nullopt;
     }
-    for (int cpu = lo; cpu <= hi; ++cpu) cpus.push_back(cpu);
+    for (int cpu = lo; cpu <= hi; ++cpu)
+      cpus.push_back(cpu);
     if (comma == std::string::npos) break;
     pos = comma + 1;
   }
@@ -114,7 +122,9 @@ YAML::Node Fields::require(const std::string& key) {
   return n;
 }
 
-YAML::Node Fields::node(const std::string& key) { return require(key); }
+YAML::Node Fields::node(const std::string& key) {
+  return require(key);
+}
 
 Fields Fields::child(const std::string& key) {
   YAML::Node n = require(key);
@@ -141,7 +151,9 @@ std::string Fields::scalar(const std::string& key, const char* expected) {
   return n.Scalar();
 }
 
-std::string Fields::string(const std::string& key) { return scalar(key, "a string"); }
+std::string Fields::string(const std::string& key) {
+  return scalar(key, "a string");
+}
 
 std::string Fields::string_or(const std::string& key, std::string fallback) {
   if (!has(key)) {
@@ -216,8 +228,7 @@ std::chrono::nanoseconds Fields::duration(const std::string& key, std::chrono::n
   }
   const std::string text = scalar(key, "a duration");
   auto value = parse_duration(text);
-  if (!value)
-    fail(key, fmt::format("'{}' is not a duration (use e.g. 2s, 500ms, 1m)", text));
+  if (!value) fail(key, fmt::format("'{}' is not a duration (use e.g. 2s, 500ms, 1m)", text));
   if (*value < min || *value > max)
     fail(key, fmt::format("{} is out of range [{}ms, {}ms]", text, min.count() / 1'000'000,
                           max.count() / 1'000'000));

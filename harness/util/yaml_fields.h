@@ -59,9 +59,9 @@ class Fields {
   double number(const std::string& key, double min, double max,
                 std::optional<double> fallback = std::nullopt);
   bool boolean(const std::string& key, std::optional<bool> fallback = std::nullopt);
-  std::chrono::nanoseconds duration(const std::string& key, std::chrono::nanoseconds min,
-                                    std::chrono::nanoseconds max,
-                                    std::optional<std::chrono::nanoseconds> fallback = std::nullopt);
+  std::chrono::nanoseconds duration(
+      const std::string& key, std::chrono::nanoseconds min, std::chrono::nanoseconds max,
+      std::optional<std::chrono::nanoseconds> fallback = std::nullopt);
   // A YAML list of ints or a "0-3,6" string.
   std::vector<int> cpu_list(const std::string& key, std::optional<std::vector<int>> fallback);
 

@@ -19,7 +19,8 @@ const WriterDescriptor* WriterRegistry::find(const std::string& name) const {
 
 std::vector<std::string> WriterRegistry::names() const {
   std::vector<std::string> names;
-  for (const auto& d : descriptors_) names.push_back(d.name);
+  for (const auto& d : descriptors_)
+    names.push_back(d.name);
   return names;
 }
 

@@ -26,30 +26,27 @@ void sleep_until_ns(uint64_t deadline) {
 }  // namespace
 
 WriterDescriptor TestRunWriter::descriptor() {
-  return {
-      "test_run",
-      "threads pinned to writer CPUs run a SEC(\"syscall\") writer via BPF_PROG_TEST_RUN",
-      {WriterPattern::inplace, WriterPattern::replace, WriterPattern::churn,
-       WriterPattern::seqlock},
-      {MapKind::hash, MapKind::lru_hash, MapKind::array},
-      [](Fields& fields, const WriterSpec& spec,
-         const MapSpec& map) -> std::shared_ptr<const WriterOptions> {
-        auto options = std::make_shared<Options>();
-        options->keys_per_run =
-            static_cast<uint32_t>(fields.integer("keys_per_run", 1, 1u << 20, 64));
-        if (spec.pattern == WriterPattern::churn && is_array(map.kind))
-          fields.fail("pattern", "churn deletes keys, which an array cannot do; use a hash map");
-        if (spec.cpus.size() > map.keys)
-          fields.fail("cpus", "more writer CPUs than keys");
-        return options;
-      },
-      [](const WriterContext& context) { return std::make_unique<TestRunWriter>(context); }};
+  return {"test_run",
+          "threads pinned to writer CPUs run a SEC(\"syscall\") writer via BPF_PROG_TEST_RUN",
+          {WriterPattern::inplace, WriterPattern::replace, WriterPattern::churn,
+           WriterPattern::seqlock},
+          {MapKind::hash, MapKind::lru_hash, MapKind::array},
+          [](Fields& fields, const WriterSpec& spec,
+             const MapSpec& map) -> std::shared_ptr<const WriterOptions> {
+            auto options = std::make_shared<Options>();
+            options->keys_per_run =
+                static_cast<uint32_t>(fields.integer("keys_per_run", 1, 1u << 20, 64));
+            if (spec.pattern == WriterPattern::churn && is_array(map.kind))
+              fields.fail("pattern",
+                          "churn deletes keys, which an array cannot do; use a hash map");
+            if (spec.cpus.size() > map.keys) fields.fail("cpus", "more writer CPUs than keys");
+            return options;
+          },
+          [](const WriterContext& context) { return std::make_unique<TestRunWriter>(context); }};
 }
 
 TestRunWriter::TestRunWriter(const WriterContext& context)
-    : spec_(context.scenario.writer),
-      keys_(context.scenario.map.keys),
-      board_(context.board) {
+    : spec_(context.scenario.writer), keys_(context.scenario.map.keys), board_(context.board) {
   if (auto* options = dynamic_cast<const Options*>(spec_.options.get())) options_ = *options;
   skeleton_.reset(mapsla_writer__open());
   if (!skeleton_) throw BpfError("open", "mapsla_writer skeleton", errno);
@@ -61,7 +58,9 @@ TestRunWriter::TestRunWriter(const WriterContext& context)
   prog_fd_ = bpf_program__fd(skeleton_->progs.write_range);
 }
 
-TestRunWriter::~TestRunWriter() { stop(); }
+TestRunWriter::~TestRunWriter() {
+  stop();
+}
 
 void TestRunWriter::start() {
   stop_.store(false);
@@ -71,14 +70,13 @@ void TestRunWriter::start() {
   for (size_t i = 0; i < cpus.size(); ++i) {
     const uint32_t first = static_cast<uint32_t>(uint64_t{keys_} * i / cpus.size());
     const uint32_t last = static_cast<uint32_t>(uint64_t{keys_} * (i + 1) / cpus.size());
-    threads_.emplace_back(
-        [this, cpu = cpus[i], first, last, runs_per_s] {
-          try {
-            write_loop(cpu, first, last - first, runs_per_s);
-          } catch (const std::exception& e) {
-            fail(e.what());
-          }
-        });
+    threads_.emplace_back([this, cpu = cpus[i], first, last, runs_per_s] {
+      try {
+        write_loop(cpu, first, last - first, runs_per_s);
+      } catch (const std::exception& e) {
+        fail(e.what());
+      }
+    });
   }
 }
 
@@ -112,8 +110,7 @@ nlohmann::json TestRunWriter::stats() const {
           {"last_update_error", last ? errno_name(last) : ""}};
 }
 
-void TestRunWriter::write_loop(int cpu, uint32_t first_key, uint32_t key_count,
-                               double runs_per_s) {
+void TestRunWriter::write_loop(int cpu, uint32_t first_key, uint32_t key_count, double runs_per_s) {
   pin_current_thread({cpu});
   // Versions start above the prefill's 1 and only grow: one writer per key.
   uint64_t version = 1;
@@ -143,8 +140,10 @@ void TestRunWriter::write_loop(int cpu, uint32_t first_key, uint32_t key_count,
     if (interval_ns) {
       next_run += interval_ns;
       const uint64_t now = now_ns();
-      if (next_run < now) next_run = now;  // fell behind: do not burst to catch up
-      else sleep_until_ns(next_run);
+      if (next_run < now)
+        next_run = now;  // fell behind: do not burst to catch up
+      else
+        sleep_until_ns(next_run);
     }
   }
 }

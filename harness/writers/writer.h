@@ -13,8 +13,8 @@
 #include "harness/bpf/features.h"
 #include "harness/scenario.h"
 #include "harness/target_map.h"
-#include "harness/version_board.h"
 #include "harness/util/yaml_fields.h"
+#include "harness/version_board.h"
 
 namespace mapsla {
 

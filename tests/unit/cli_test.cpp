@@ -1,1 +1,91 @@
+// The CLI's documented exit codes, exercised through the real binary. None of
+// these cases needs privileges: they all end before any BPF object is made.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+Outcome run(const std::string& args) {
+  const std::string command = std::string(MAPSLA_BINARY) + " " + args + " 2>&1";
+  Outcome out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 4096> buf;
+  while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
+    out.output.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::filesystem::path write_file(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Cli, NoSubcommandIsUsageError) {
+  EXPECT_EQ(run("").status, 2);
+}
+
+TEST(Cli, UnknownOptionIsUsageError) {
+  EXPECT_EQ(run("run --bogus x.yaml").status, 2);
+}
+
+TEST(Cli, MissingScenarioFileIsUsageError) {
+  const Outcome o = run("run /nonexistent/scenario.yaml");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_THAT(o.output, ::testing::HasSubstr("/nonexistent/scenario.yaml"));
+}
+
+TEST(Cli, BadScenarioFieldExitsTwoWithFileLineField) {
+  const auto path = write_file("mapsla_banana.yaml",
+                               "map: {kind: hash, entries: 16}\n"
+                               "writer: {driver: none}\n"
+                               "readers: all\n"
+                               "run:\n"
+                               "  duration: banana\n");
+  const Outcome o = run("run " + path.string());
+  EXPECT_EQ(o.status, 2);
+  EXPECT_EQ(o.output, "mapsla: " + path.string() +
+                          ":5: field 'run.duration': 'banana' is not a duration (use e.g. 2s, "
+                          "500ms, 1m)\n");
+  std::filesystem::remove(path);
+}
+
+TEST(Cli, BadDurationOverrideExitsTwo) {
+  const Outcome o = run("run " MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml --duration soon");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_THAT(o.output, ::testing::HasSubstr("--duration"));
+}
+
+TEST(Cli, RepetitionsOutOfRangeExitsTwo) {
+  EXPECT_EQ(run("run " MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml --repetitions 0").status, 2);
+}
+
+TEST(Cli, ListNamesReadersPatternsKindsAndScenarios) {
+  const Outcome o = run("list");
+  EXPECT_EQ(o.status, 0);
+  for (const char* word : {"naive", "inplace", "replace", "churn", "seqlock", "hash", "array",
+                           "default.yaml", "baseline.yaml"})
+    EXPECT_THAT(o.output, ::testing::HasSubstr(word));
+}
+
+TEST(Cli, VersionAndHelpExitZero) {
+  EXPECT_EQ(run("--version").status, 0);
+  EXPECT_EQ(run("run --help").status, 0);
+}
+
+}  // namespace

@@ -1,1 +1,199 @@
+#include "harness/scenario_parser.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace mapsla {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+constexpr const char* kValid = R"(name: t
+description: a test
+map:
+  kind: hash
+  entries: 1024
+  value_size: 256
+writer:
+  driver: test_run
+  pattern: replace
+  cpus: [0]
+  rate: 5000
+  keys_per_run: 32
+readers:
+  - reader: naive
+    mode: dump
+    cpus: "0"
+run:
+  warmup: 100ms
+  duration: 1.5s
+  repetitions: 3
+)";
+
+// Replaces `from` in the valid scenario with `to`, parses, returns the error.
+std::string error_for(const std::string& from, const std::string& to) {
+  std::string text = kValid;
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  try {
+    parse_scenarios(text, "s.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for " << to;
+  return "";
+}
+
+TEST(ScenarioParser, ParsesEveryField) {
+  const auto scenarios = parse_scenarios(kValid, "s.yaml");
+  ASSERT_EQ(scenarios.size(), 1u);
+  const Scenario& s = scenarios[0];
+  EXPECT_EQ(s.name, "t");
+  EXPECT_EQ(s.map.kind, MapKind::hash);
+  EXPECT_EQ(s.map.entries, 1024u);
+  EXPECT_EQ(s.map.keys, 1024u);
+  EXPECT_EQ(s.map.value_size, 256u);
+  EXPECT_EQ(s.writer.pattern, WriterPattern::replace);
+  EXPECT_EQ(s.writer.rate, 5000u);
+  EXPECT_EQ(s.writer.options->to_json()["keys_per_run"], 32);
+  ASSERT_EQ(s.readers.size(), 1u);
+  EXPECT_EQ(s.readers[0].reader, "naive");
+  EXPECT_EQ(s.readers[0].mode, "dump");
+  EXPECT_EQ(s.run.warmup, 100ms);
+  EXPECT_EQ(s.run.duration, 1500ms);
+  EXPECT_EQ(s.run.repetitions, 3);
+}
+
+TEST(ScenarioParser, BadDurationNamesFileLineAndField) {
+  EXPECT_EQ(error_for("duration: 1.5s", "duration: banana"),
+            "s.yaml:19: field 'run.duration': 'banana' is not a duration (use e.g. 2s, 500ms, 1m)");
+}
+
+TEST(ScenarioParser, UnknownFieldIsRejectedWithTheKnownOnes) {
+  const std::string e = error_for("  repetitions: 3", "  repetitions: 3\n  durration: 2s");
+  EXPECT_THAT(e, HasSubstr("s.yaml:21: field 'run.durration': unknown field"));
+  EXPECT_THAT(e, HasSubstr("duration"));
+}
+
+TEST(ScenarioParser, WrongTypeIsRejected) {
+  EXPECT_EQ(error_for("entries: 1024", "entries: [1, 2]"),
+            "s.yaml:5: field 'map.entries': expected an integer");
+  EXPECT_THAT(error_for("entries: 1024", "entries: lots"),
+              HasSubstr("s.yaml:5: field 'map.entries': expected an integer, got 'lots'"));
+}
+
+TEST(ScenarioParser, OutOfRangeValuesAreRejected) {
+  EXPECT_THAT(error_for("repetitions: 3", "repetitions: 0"),
+              HasSubstr("s.yaml:20: field 'run.repetitions': 0 is out of range [1, 1000]"));
+  EXPECT_THAT(error_for("value_size: 256", "value_size: 100"),
+              HasSubstr("s.yaml:6: field 'map.value_size': 100 is not one of 64, 256, 1024"));
+  EXPECT_THAT(error_for("cpus: [0]", "cpus: [4096]"),
+              HasSubstr("s.yaml:10: field 'writer.cpus': CPU 4096 does not exist here"));
+  EXPECT_THAT(error_for("duration: 1.5s", "duration: 1ms"),
+              HasSubstr("field 'run.duration': 1ms is out of range"));
+}
+
+TEST(ScenarioParser, UnknownReaderListsTheKnownOnes) {
+  EXPECT_THAT(
+      error_for("reader: naive", "reader: psychic"),
+      HasSubstr("s.yaml:14: field 'readers[0].reader': unknown reader 'psychic' (known: naive"));
+}
+
+TEST(ScenarioParser, UnknownModeAndPatternAndKind) {
+  EXPECT_THAT(error_for("mode: dump", "mode: sideways"),
+              HasSubstr("field 'readers[0].mode': 'sideways' is not one of: keys, dump"));
+  EXPECT_THAT(error_for("pattern: replace", "pattern: scribble"),
+              HasSubstr("field 'writer.pattern': 'scribble' is not one of"));
+  EXPECT_THAT(error_for("kind: hash", "kind: ringbuf"),
+              HasSubstr("s.yaml:4: field 'map.kind': 'ringbuf' is not one of"));
+}
+
+TEST(ScenarioParser, ChurnOnAnArrayIsRejected) {
+  EXPECT_NO_THROW(parse_scenarios(  // replace on an array is fine
+      std::string(kValid).replace(std::string(kValid).find("kind: hash"), 10, "kind: array"),
+      "s.yaml"));
+  std::string text = kValid;
+  text.replace(text.find("kind: hash"), 10, "kind: array");
+  text.replace(text.find("pattern: replace"), 16, "pattern: churn");
+  try {
+    parse_scenarios(text, "s.yaml");
+    FAIL() << "churn on an array accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("field 'writer.pattern': churn deletes keys"));
+  }
+}
+
+TEST(ScenarioParser, MissingSectionIsRequired) {
+  try {
+    parse_scenarios("name: x\nreaders: all\nwriter:\n  driver: none\n", "m.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "m.yaml:1: field 'map': is required");
+  }
+}
+
+TEST(ScenarioParser, MalformedYamlGivesTheLine) {
+  try {
+    parse_scenarios("name: x\nmap: {kind: hash\nwriter: 1\n", "bad.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("bad.yaml:"));
+    EXPECT_THAT(e.what(), HasSubstr("field '(yaml)'"));
+  }
+}
+
+TEST(ScenarioParser, ReadersAllExpandsEveryStrategyAndMode) {
+  const auto s = parse_scenarios(
+      "map: {kind: hash, entries: 16}\nwriter: {driver: none}\nreaders: all\n", "a.yaml");
+  ASSERT_GE(s[0].readers.size(), 2u);
+  EXPECT_EQ(s[0].name, "a");
+}
+
+TEST(ScenarioParser, SuiteIncludesScenariosRelativeToItself) {
+  const auto dir = std::filesystem::temp_directory_path() / "mapsla_suite_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "one.yaml") << kValid;
+  std::ofstream(dir / "suite.yaml") << "include:\n  - one.yaml\n  - one.yaml\n";
+  std::ofstream(dir / "broken.yaml") << "include:\n  - nope.yaml\n";
+  EXPECT_EQ(load_scenarios(dir / "suite.yaml").size(), 2u);
+  try {
+    load_scenarios(dir / "broken.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("broken.yaml:2: field 'include[0]'"));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ScenarioParser, EveryShippedScenarioParses) {
+  for (const auto& entry : std::filesystem::directory_iterator(MAPSLA_SOURCE_DIR "/scenarios")) {
+    if (entry.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_scenarios(entry.path())) << entry.path();
+  }
+}
+
+TEST(Durations, ParseUnits) {
+  EXPECT_EQ(parse_duration("2s"), 2s);
+  EXPECT_EQ(parse_duration("250ms"), 250ms);
+  EXPECT_EQ(parse_duration("1.5"), 1500ms);
+  EXPECT_EQ(parse_duration("1m"), 60s);
+  EXPECT_EQ(parse_duration("10us"), 10us);
+  EXPECT_FALSE(parse_duration("banana"));
+  EXPECT_FALSE(parse_duration("-1s"));
+  EXPECT_FALSE(parse_duration("3 parsecs"));
+}
+
+TEST(CpuLists, ParseRangesAndLists) {
+  EXPECT_EQ(parse_cpu_list("0-2,5"), (std::vector<int>{0, 1, 2, 5}));
+  EXPECT_EQ(parse_cpu_list("1"), (std::vector<int>{1}));
+  EXPECT_FALSE(parse_cpu_list("2-1"));
+  EXPECT_FALSE(parse_cpu_list("x"));
+}
+
+}  // namespace
+}  // namespace mapsla

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs every dependency of mapsla from Debian 12 packages and mounts bpffs.
+# Idempotent: when everything is present it only checks (well under a second).
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang llvm clang-format
+  libclang-rt-14-dev   # libFuzzer runtime for the frame decoder's fuzz target
+  # BPF
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  # libraries
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libnuma-dev prometheus-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # fault injection and placement
+  stress-ng numactl iproute2 util-linux
+  # reports
+  gnuplot-nox
+  # external readers
+  golang-go golang-github-cilium-ebpf-dev
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+else
+  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+fi
+
+# bpffs: mapsla pins maps there; some hosts (containers, minimal VMs) boot without it.
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != "bpf_fs" ]; then
+  as_root mkdir -p /sys/fs/bpf
+  as_root mount -t bpf bpf /sys/fs/bpf && echo "bootstrap: mounted bpffs at /sys/fs/bpf"
+fi

@@ -1,0 +1,148 @@
+// `mapsla run` end to end: the report contract, exit codes, and that a run
+// stopped by a signal leaves nothing behind.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/integration/privileged.h"
+
+namespace mapsla {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Child {
+  pid_t pid = -1;
+  fs::path log;
+};
+
+Child spawn(const std::vector<std::string>& args, const fs::path& log) {
+  Child child{-1, log};
+  child.pid = ::fork();
+  if (child.pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (const auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return child;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+bool run_left_pins() {
+  std::error_code ec;
+  return fs::exists("/sys/fs/bpf/mapsla", ec) && !fs::is_empty("/sys/fs/bpf/mapsla", ec);
+}
+
+class CliRunTest : public testing::PrivilegedTest {
+ protected:
+  void SetUp() override {
+    testing::PrivilegedTest::SetUp();
+    dir_ = fs::temp_directory_path() / ("mapsla_cli_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    fs::remove_all(dir_);
+    testing::PrivilegedTest::TearDown();
+  }
+  fs::path dir_;
+};
+
+TEST_F(CliRunTest, QuietRunWritesTheFullReportAndExitsZero) {
+  Child c = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml", "--duration",
+                   "300ms", "--out", (dir_ / "out").string()},
+                  dir_ / "log");
+  ASSERT_EQ(wait_exit(c.pid), 0) << slurp(c.log);
+  const std::string log = slurp(c.log);
+  EXPECT_THAT(log, ::testing::HasSubstr("report: " + (dir_ / "out" / "report.json").string()));
+  const auto report = nlohmann::json::parse(slurp(dir_ / "out" / "report.json"));
+  EXPECT_EQ(report["schema"], "mapsla.report/v1");
+  EXPECT_TRUE(report["environment"]["features"].contains("bpf_loop"));
+  ASSERT_EQ(report["cells"].size(), 2u);
+  for (const auto& cell : report["cells"]) {
+    EXPECT_EQ(cell["status"], "ok");
+    EXPECT_GT(cell["summary"]["op_latency_ns"]["count"].get<uint64_t>(), 0u);
+    EXPECT_GT(cell["summary"]["reads"].get<uint64_t>(), 0u);
+    for (const char* cls :
+         {"torn", "missing", "skipped", "duplicate", "stale", "non_monotonic", "error"})
+      EXPECT_EQ(cell["summary"]["anomalies"][cls], 0) << cls;
+  }
+  EXPECT_FALSE(run_left_pins());
+}
+
+void expect_clean_stop(const fs::path& dir, int sig, int expected_exit) {
+  Child c = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/baseline.yaml", "--duration",
+                   "30s", "--out", (dir / "out").string()},
+                  dir / "log");
+  // Wait until the run is measuring (its map is pinned), then stop it.
+  for (int i = 0; i < 200 && !run_left_pins(); ++i)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(run_left_pins()) << "run never pinned its map: " << slurp(c.log);
+  std::this_thread::sleep_for(300ms);
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(c.pid, sig);
+  EXPECT_EQ(wait_exit(c.pid), expected_exit) << slurp(c.log);
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 5s) << "stop took too long";
+  EXPECT_FALSE(run_left_pins()) << "pins left in /sys/fs/bpf/mapsla";
+  // The partial report says why it is partial.
+  const auto report = nlohmann::json::parse(slurp(dir / "out" / "report.json"));
+  EXPECT_EQ(report["cells"][0]["status"], "failed");
+  EXPECT_THAT(report["cells"][0]["reason"].get<std::string>(), ::testing::HasSubstr("interrupted"));
+  // The writer threads died with the process; no child process remains.
+  EXPECT_NE(::kill(c.pid, 0), 0);
+}
+
+TEST_F(CliRunTest, SigintStopsCleanlyWithExit130) {
+  expect_clean_stop(dir_, SIGINT, 130);
+}
+
+TEST_F(CliRunTest, SigtermStopsCleanlyWithExit143) {
+  expect_clean_stop(dir_, SIGTERM, 143);
+}
+
+TEST_F(CliRunTest, WithoutCapabilitiesExitsFourNamingWhatIsMissing) {
+  if (::access("/usr/bin/setpriv", X_OK) != 0) MAPSLA_SKIP_OR_FAIL("setpriv (util-linux) missing");
+  // A copy nobody can execute, outside any private directory.
+  const fs::path binary = dir_ / "mapsla";
+  fs::copy_file(MAPSLA_BINARY, binary);
+  fs::permissions(dir_, fs::perms::all);
+  fs::permissions(binary, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec |
+                              fs::perms::group_read | fs::perms::others_read);
+  Child c = spawn(
+      {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+       "--bounding-set=-all", binary.string(), "run", MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml"},
+      dir_ / "log");
+  EXPECT_EQ(wait_exit(c.pid), 4) << slurp(c.log);
+  const std::string log = slurp(c.log);
+  EXPECT_THAT(log, ::testing::HasSubstr("insufficient privileges"));
+  EXPECT_THAT(log, ::testing::HasSubstr("CAP_BPF"));
+  EXPECT_FALSE(run_left_pins());
+}
+
+}  // namespace
+}  // namespace mapsla
