@@ -45,7 +45,14 @@ RepetitionResult measure(Slot& slot, const RunSpec& run, const VersionBoard& boa
       pin_current_thread(slot.spec->cpus);
       Reader& reader = *slot.reader;
       Oracle& oracle = *slot.oracle;
-      const uint64_t warmup_end = now_ns() + static_cast<uint64_t>(run.warmup.count());
+      const uint64_t window_start = now_ns();
+      const uint64_t warmup_end = window_start + static_cast<uint64_t>(run.warmup.count());
+      const uint64_t end = warmup_end + static_cast<uint64_t>(run.duration.count());
+      reader.begin_window(end);
+      struct EndWindow {
+        Reader& reader;
+        ~EndWindow() { reader.end_window(); }
+      } end_window{reader};
       while (now_ns() < warmup_end && !stop_requested()) {
         oracle.begin_pass();
         reader.read_pass(oracle);
@@ -54,7 +61,6 @@ RepetitionResult measure(Slot& slot, const RunSpec& run, const VersionBoard& boa
       oracle.reset_results();
       const uint64_t updates_before = board.updates_made();
       const uint64_t start = now_ns();
-      const uint64_t end = start + static_cast<uint64_t>(run.duration.count());
       while (now_ns() < end && !stop_requested()) {
         oracle.begin_pass();
         reader.read_pass(oracle);

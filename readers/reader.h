@@ -55,6 +55,11 @@ class Reader {
   virtual std::string_view mode() const = 0;
   virtual Applicability applies_to(const TargetSpec& target) const = 0;
   virtual void attach(const ReadTarget& target) = 0;
+  // Bracket each measured window (warm-up included). A reader that runs
+  // outside mapsla's process (an external program) starts and stops it here;
+  // `deadline_ns` is the CLOCK_MONOTONIC time at which the window ends.
+  virtual void begin_window(uint64_t /*deadline_ns*/) {}
+  virtual void end_window() {}
   // One full pass over the key set. Must leave the sink flushed.
   virtual void read_pass(PassSink& sink) = 0;
   virtual void detach() {}

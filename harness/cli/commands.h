@@ -1,9 +1,12 @@
-// The subcommands of `mapsla` (run, env, list, cleanup).
+// The subcommands of `mapsla`. Each lives in its own <name>_command.cpp and
+// registers itself from register_commands(); main.cpp maps the result to the
+// documented exit codes (harness/exit_codes.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace mapsla::cli {
 
@@ -11,5 +14,10 @@ std::string version_string();
 void register_commands(CLI::App& app, int argc, char** argv);
 // Exit status of the subcommand that ran.
 int exit_status();
+void set_exit_status(int status);
+
+// One registration function per subcommand file.
+void add_run_command(CLI::App& app, const std::vector<std::string>& command);
+void add_info_commands(CLI::App& app);  // env, list, cleanup
 
 }  // namespace mapsla::cli

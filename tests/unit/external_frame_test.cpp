@@ -19,7 +19,8 @@ constexpr FrameLimits kLimits{.key_size = 4, .value_size = kValueSize, .max_entr
 
 Bytes value_for(std::uint32_t key) {
   Bytes v(kValueSize);
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::uint8_t>(key * 31 + i + 1);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<std::uint8_t>(key * 31 + i + 1);
   return v;
 }
 
@@ -39,7 +40,8 @@ Bytes make_frame(std::uint32_t n, bool latency, std::uint64_t start = 1000,
 }
 
 void put_le(Bytes& b, std::size_t at, std::uint64_t v, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) b[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+  for (std::size_t i = 0; i < n; ++i)
+    b[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
 std::vector<Frame> decode_all(const Bytes& stream, std::size_t chunk = 0) {
@@ -48,7 +50,8 @@ std::vector<Frame> decode_all(const Bytes& stream, std::size_t chunk = 0) {
   const std::size_t step = chunk == 0 ? stream.size() : chunk;
   for (std::size_t at = 0; at < stream.size(); at += step) {
     d.feed(std::span(stream).subspan(at, std::min(step, stream.size() - at)));
-    while (auto f = d.next()) frames.push_back(std::move(*f));
+    while (auto f = d.next())
+      frames.push_back(std::move(*f));
   }
   d.finish();
   return frames;
@@ -151,7 +154,8 @@ TEST(ExternalFrame, OneByteAtATime) {
     // A frame becomes available exactly when its last byte arrives.
     const bool frame_ends_here = i + 1 == first_size || i + 1 == stream.size();
     EXPECT_EQ(d.pending_frames(), frame_ends_here ? 1u : 0u) << "at byte " << i;
-    while (auto f = d.next()) frames.push_back(std::move(*f));
+    while (auto f = d.next())
+      frames.push_back(std::move(*f));
   }
   d.finish();
   EXPECT_EQ(d.bytes_fed(), stream.size());
@@ -175,11 +179,13 @@ TEST(ExternalFrame, RandomChunking) {
       const std::size_t n = std::min<std::size_t>(rng() % 97, stream.size() - at);
       d.feed(std::span(stream).subspan(at, n));
       at += n;
-      while (auto f = d.next()) frames.push_back(std::move(*f));
+      while (auto f = d.next())
+        frames.push_back(std::move(*f));
     }
     d.finish();
     ASSERT_EQ(frames.size(), 9u);
-    for (std::uint32_t n = 0; n <= 8; ++n) expect_frame(frames[n], n, n % 2 == 0);
+    for (std::uint32_t n = 0; n <= 8; ++n)
+      expect_frame(frames[n], n, n % 2 == 0);
   }
 }
 
@@ -219,7 +225,8 @@ TEST_P(ExternalFrameErrors, KindAndAbsoluteOffset) {
       const std::size_t step = chunk == 0 ? stream.size() : chunk;
       for (std::size_t at = 0; at < stream.size(); at += step) {
         d.feed(std::span(stream).subspan(at, std::min(step, stream.size() - at)));
-        while (d.next()) ++good_frames;
+        while (d.next())
+          ++good_frames;
       }
       d.finish();
       ADD_FAILURE() << c.name << ": no error with chunk " << chunk;
@@ -230,7 +237,8 @@ TEST_P(ExternalFrameErrors, KindAndAbsoluteOffset) {
       EXPECT_EQ(what.find('\n'), std::string::npos);
       EXPECT_NE(what.find(std::string(to_string(c.kind))), std::string::npos) << what;
       EXPECT_NE(what.find("at byte " + std::to_string(e.offset())), std::string::npos) << what;
-      while (d.next()) ++good_frames;
+      while (d.next())
+        ++good_frames;
       EXPECT_EQ(good_frames, 1u) << c.name << ": the frame before the bad one is still delivered";
       // The decoder stays failed.
       EXPECT_THROW(d.feed(Bytes{0}), FrameError);
@@ -245,8 +253,7 @@ constexpr std::size_t kEntry = 32;
 INSTANTIATE_TEST_SUITE_P(
     AllKinds, ExternalFrameErrors,
     ::testing::Values(
-        ErrorCase{"bad_magic", FrameErrorKind::bad_magic, kOffMagic,
-                  [](Bytes& b) { b[1] = 'X'; }},
+        ErrorCase{"bad_magic", FrameErrorKind::bad_magic, kOffMagic, [](Bytes& b) { b[1] = 'X'; }},
         ErrorCase{"bad_version", FrameErrorKind::bad_version, kOffVersion,
                   [](Bytes& b) { put_le(b, kOffVersion, 2, 2); }},
         ErrorCase{"unknown_flags", FrameErrorKind::unknown_flags, kOffFlags,
