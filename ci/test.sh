@@ -23,7 +23,7 @@ for label in unit integration bench; do
     > "$build_dir/ctest-$label.log" 2>&1 || true
   cat "$build_dir/ctest-$label.log"
   if ! grep -q "100% tests passed" "$build_dir/ctest-$label.log"; then status=1; fi
-  skipped=$(grep -c "Skipped" "$build_dir/ctest-$label.log" || true)
+  skipped=$(grep -c "\*\*\*Skipped" "$build_dir/ctest-$label.log" || true)
   passed=$(grep -cE "Test +#[0-9]+: .* Passed" "$build_dir/ctest-$label.log" || true)
   echo "== $label: $passed passed, $skipped skipped"
 done

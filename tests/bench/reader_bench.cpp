@@ -1,63 +1,22 @@
-// Per-entry cost of each read path, next to the raw floor measured in the
-// same binary run. Ratios are reported as counters (`x_raw_*`), so a figure
-// never has to be compared across machines or runs.
-//
-// Map: 64 K-entry hash, 64 B oracle records, no writer.
+// The raw lookup floor and the naive strategy (see tests/bench/bench_map.h).
 #include <benchmark/benchmark.h>
 
-#include <memory>
+#include <bpf/bpf.h>
+
 #include <vector>
 
-#include "harness/bpf/bpffs.h"
-#include "harness/bpf/features.h"
 #include "harness/oracle.h"
-#include "harness/target_map.h"
-#include "harness/util/clock.h"
 #include "readers/naive_reader.h"
+#include "tests/bench/bench_map.h"
 
-namespace mapsla {
+namespace mapsla::bench {
 namespace {
-
-constexpr uint32_t kEntries = 65536;
-
-struct BenchMap {
-  std::unique_ptr<TargetMap> map;
-  std::unique_ptr<VersionBoard> board;
-  std::string error;
-};
-
-BenchMap& bench_map() {
-  static BenchMap bench = [] {
-    BenchMap b;
-    if (!probe_kernel_features().privileges.available) {
-      b.error = "needs BPF privileges (run as root)";
-      return b;
-    }
-    b.map = std::make_unique<TargetMap>(MapSpec{MapKind::hash, kEntries, kEntries, 64, {}},
-                                        "mapsla_bench");
-    b.board = std::make_unique<VersionBoard>(kEntries);
-    b.map->prefill(*b.board);
-    return b;
-  }();
-  return bench;
-}
-
-// One untimed pass of the raw loop; returns its wall time. Benchmarks of
-// reader strategies interleave it with their own passes, so each strategy's
-// ratio to the floor comes from the same moments of the same run.
-uint64_t raw_lookup_pass_ns(int fd) {
-  std::byte value[64];
-  const uint64_t start = now_ns();
-  for (uint32_t key = 0; key < kEntries; ++key)
-    bpf_map_lookup_elem(fd, &key, value);
-  return now_ns() - start;
-}
 
 void BM_RawLookup(benchmark::State& state) {
   BenchMap& b = bench_map();
   if (!b.error.empty()) return state.SkipWithError(b.error.c_str());
   const int fd = b.map->fd();
-  std::vector<std::byte> value(64);
+  std::vector<std::byte> value(kValueSize);
   int failures = 0;
   for (auto _ : state) {
     for (uint32_t key = 0; key < kEntries; ++key)
@@ -102,13 +61,6 @@ void BM_NaiveKeys(benchmark::State& state) {
 BENCHMARK(BM_NaiveKeys)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
-}  // namespace mapsla
+}  // namespace mapsla::bench
 
-int main(int argc, char** argv) {
-  // Keep bpffs as found even though no benchmark pins anything.
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+BENCHMARK_MAIN();
