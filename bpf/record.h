@@ -32,6 +32,19 @@
 	 8u)
 #define MAPSLA_MAX_PAYLOAD_WORDS MAPSLA_PAYLOAD_WORDS(MAPSLA_MAX_VALUE_SIZE)
 
+/* Values of the `locked` pattern keep the map's value sizes (64, 256,
+ * 1024) and start with this 8-byte header: the struct bpf_spin_lock the
+ * kernel manages (4 bytes, described to the kernel by the map's BTF) and 4
+ * bytes of padding. The oracle record follows it, shrunk to value_size - 8
+ * bytes (3, 27 or 123 payload words), so readers validate the bytes after
+ * the header. The kernel zeroes the lock word in every copy it hands to
+ * userspace. */
+#define MAPSLA_LOCK_HEADER_BYTES 8u
+struct mapsla_lock_header {
+	__u32 lock; /* struct bpf_spin_lock */
+	__u32 pad;
+};
+
 /* Header of every record. The payload words and the check word follow; the
  * check word is always the last 8 bytes of the value. */
 struct mapsla_record_head {

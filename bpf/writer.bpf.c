@@ -3,7 +3,8 @@
  * The test_run writer: one BPF_PROG_TEST_RUN call updates a key range of the
  * target map to one version, with the pattern chosen in rodata. The harness
  * sets the map's type, size and flags before load, so this one object serves
- * hash, lru_hash and array targets of every value size.
+ * hash, lru_hash, array and per-CPU targets of every value size. The locked
+ * pattern has its own program (locked_writer.bpf.c).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -114,6 +115,19 @@ static long write_one(__u32 index, struct loop_state *st)
 		fill_record(value, key, st->version, st->writer_cpu);
 		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
 				     1);
+		break;
+	case MAPSLA_PATTERN_PERCPU:
+		/* On a per-CPU map the lookup returns this CPU's slot, so the
+		 * record is written in place there; writer_cpu names the CPU
+		 * the program ran on, which the oracle checks against the slot.
+		 */
+		value = bpf_map_lookup_elem(&target, &key);
+		st->writer_cpu = bpf_get_smp_processor_id();
+		if (!value) {
+			err = replace_value(key, st);
+			break;
+		}
+		fill_record(value, key, st->version, st->writer_cpu);
 		break;
 	case MAPSLA_PATTERN_INPLACE:
 	default:

@@ -14,8 +14,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # fault injection and placement
   stress-ng numactl iproute2 util-linux
-  # reports
-  gnuplot-nox
+  # reports (gnuplot-nox draws the HTML report's plots; chromium and prometheus are
+  # driven by the integration tests: report screenshot, live-metrics scrape)
+  gnuplot-nox chromium prometheus
   # external readers
   golang-go golang-github-cilium-ebpf-dev
 )
@@ -36,6 +37,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+  # The prometheus package starts a system-wide server on :9090; the tests run their own on
+  # loopback. Stop the one just installed (an existing Prometheus is left alone).
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 else
   echo "bootstrap: all ${#PACKAGES[@]} packages present"
 fi

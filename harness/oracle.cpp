@@ -1,6 +1,7 @@
 #include "harness/oracle.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 
 #include "harness/bpf/error.h"
@@ -10,6 +11,8 @@ namespace mapsla {
 Oracle::Oracle(const ReadTarget& target, const VersionBoard& board, size_t block_entries)
     : keys_(target.key_count),
       value_size_(target.map.info().value_size),
+      record_offset_(record_offset(target.pattern)),
+      percpu_(is_percpu(target.map.info().kind)),
       slots_(is_percpu(target.map.info().kind) ? possible_cpus() : 1),
       slot_stride_(is_percpu(target.map.info().kind) ? ((value_size_ + 7u) & ~7u) : value_size_),
       board_(board),
@@ -18,23 +21,34 @@ Oracle::Oracle(const ReadTarget& target, const VersionBoard& board, size_t block
       seen_(keys_, 0) {}
 
 void Oracle::begin_pass() {
+  lenient_pass_ = !board_.keys_stay_present();
+  foreign_pass_ = board_.foreign_keys_present();
   board_.snapshot(floor_);
   std::fill(seen_.begin(), seen_.end(), 0);
   pass_time_ns_ = 0;
+  pass_recorded_ = false;
   block_.clear();
 }
 
 void Oracle::end_pass(bool complete) {
   if (block_.entries() || block_.ops()) flush();
+  if (!pass_recorded_) return;
   results_.passes++;
   results_.pass_latency.record(pass_time_ns_);
-  if (complete && board_.keys_stay_present()) {
+  if (complete && !lenient_pass_ && board_.keys_stay_present()) {
     for (uint32_t key = 0; key < keys_; ++key)
       if (seen_[key] == 0) results_.anomalies.skipped++;
   }
+  if (live_) publish_live();
 }
 
 void Oracle::flush() {
+  if (flush_observer_) flush_observer_(block_);
+  // Leniency sticks for the rest of the pass once seen: its earlier reads
+  // may have met keys that were gone or foreign.
+  if (!board_.keys_stay_present()) lenient_pass_ = true;
+  if (board_.foreign_keys_present()) foreign_pass_ = true;
+  if (block_.entries() || block_.ops()) pass_recorded_ = true;
   for (size_t i = 0; i < block_.ops(); ++i)
     results_.op_latency.record(block_.op_latency(i));
   results_.ops += block_.ops();
@@ -42,7 +56,27 @@ void Oracle::flush() {
   pass_time_ns_ += block_.elapsed();
   for (size_t i = 0; i < block_.entries(); ++i)
     judge(i);
+  if (live_) {
+    std::array<uint64_t, kLatencyBucketCount> buckets{};
+    for (size_t i = 0; i < block_.ops(); ++i)
+      buckets[latency_bucket_of(block_.op_latency(i))]++;
+    live_->add_op_latency(buckets);
+    publish_live();
+  }
   block_.clear();
+}
+
+void Oracle::set_live(LiveCounters* live) {
+  live_ = live;
+  if (live_) publish_live();
+}
+
+void Oracle::publish_live() {
+  std::array<uint64_t, kAnomalyClassCount> anomalies = anomaly_class_counts(results_.anomalies);
+  for (size_t i = 0; i < kAnomalyClassCount; ++i)
+    anomalies[i] += live_base_anomalies_[i];
+  live_->store_totals(live_base_reads_ + results_.reads, live_base_ops_ + results_.ops,
+                      live_base_time_ + results_.read_time_ns, anomalies);
 }
 
 void Oracle::judge(size_t i) {
@@ -57,12 +91,18 @@ void Oracle::judge(size_t i) {
   results_.attempts += block_.attempts(i);
   results_.max_attempts = std::max<uint64_t>(results_.max_attempts, block_.attempts(i));
   if (key >= keys_) {  // no writer ever wrote it: nothing else can be judged
-    a.errors["unexpected_key"]++;
+    if (foreign_pass_ || board_.foreign_keys_present())
+      results_.foreign++;
+    else
+      a.errors["unexpected_key"]++;
     return;
   }
   if (++seen_[key] > 1) a.duplicate++;
   if (status == ENOENT) {
-    if (board_.keys_stay_present()) a.missing++;
+    if (!lenient_pass_ && board_.keys_stay_present())
+      a.missing++;
+    else
+      results_.absent++;
     return;
   }
   if (status != 0) {
@@ -78,9 +118,16 @@ void Oracle::judge_value(uint32_t key, std::span<const std::byte> value) {
   // newest slot is the value's version (the writers write one CPU's slot).
   uint64_t version = 0;
   for (size_t slot = 0; slot < slots_; ++slot) {
-    const RecordFacts facts = validate_record(value.subspan(slot * slot_stride_, value_size_), key);
+    const RecordFacts facts = validate_record(
+        value.subspan(slot * slot_stride_ + record_offset_, value_size_ - record_offset_), key);
     if (facts.check == RecordCheck::torn || facts.check == RecordCheck::wrong_key) {
       a.torn++;
+      return;
+    }
+    // A whole record in the wrong slot means the slots were decoded with the
+    // wrong stride or CPU order: the reader would credit the wrong CPU.
+    if (percpu_ && facts.check == RecordCheck::ok && facts.writer_cpu != slot) {
+      a.errors["wrong_cpu_slot"]++;
       return;
     }
     version = std::max(version, facts.version);  // unwritten slots count as version 0
@@ -94,9 +141,23 @@ void Oracle::judge_value(uint32_t key, std::span<const std::byte> value) {
 
 void Oracle::reset_results() {
   results_ = RepetitionResult{};
+  live_base_reads_ = live_base_ops_ = live_base_time_ = 0;
+  live_base_anomalies_.fill(0);
 }
 
 RepetitionResult Oracle::take_results() {
+  RepetitionResult out = std::move(results_);
+  reset_results();
+  return out;
+}
+
+RepetitionResult Oracle::split_results() {
+  live_base_reads_ += results_.reads;
+  live_base_ops_ += results_.ops;
+  live_base_time_ += results_.read_time_ns;
+  const auto anomalies = anomaly_class_counts(results_.anomalies);
+  for (size_t i = 0; i < kAnomalyClassCount; ++i)
+    live_base_anomalies_[i] += anomalies[i];
   RepetitionResult out = std::move(results_);
   results_ = RepetitionResult{};
   return out;

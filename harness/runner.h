@@ -4,27 +4,55 @@
 // slow drift of the machine spreads over all of them), each in a thread
 // pinned to its CPUs, with a warm-up before each measured window.
 //
+// Faults (harness/faults/fault.h): a fault that cannot apply here makes
+// every cell `skipped` with its reason; the others first shape the scenario
+// (descriptor shape()), then run-scope faults are started once the map and
+// writer run and hold for every window, while window-scope faults are
+// started and stopped inside each window, which is then split into
+// before/during/after phases (harness/measure_window.h). Every cell records
+// each fault's evidence (details.faults); a FaultUnavailable thrown at run
+// time makes the cell `skipped`, any other fault error `failed`.
+//
 // Nothing here knows a particular reader, writer or fault: they come from
 // their registries. Everything created is owned by RAII objects, so an
-// exception or a stop signal unwinds it all.
+// exception or a stop signal unwinds it all (faults are stopped and their
+// processes reaped before the window's reader thread is joined).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "harness/bpf/bpffs.h"
 #include "harness/bpf/features.h"
+#include "harness/live_counters.h"
 #include "harness/scenario.h"
 #include "reports/result.h"
 
 namespace mapsla {
 
-// Told about each measured window; the CLI prints progress from it.
+// Where a running window stands (see window_progress).
+struct WindowProgress {
+  int repetition = 0;
+  uint64_t elapsed_ns = 0;  // since the window began, warm-up included
+  uint64_t total_ns = 0;    // warm-up + duration as planned
+  bool warming_up = true;
+  uint64_t measured_ns = 0;     // time since the measured part began
+  uint64_t writer_updates = 0;  // committed since the measured part began
+  LiveSnapshot live;            // the measured part so far (zero while warming up)
+};
+
+// Told about each measured window; the CLI prints progress and exports live
+// metrics from it. Every call comes from the thread that called Runner::run;
+// window_progress about every kProgressInterval while a window runs, and
+// once more with the window's final counts just before window_finished.
 class RunObserver {
  public:
+  static constexpr std::chrono::milliseconds kProgressInterval{250};
   virtual ~RunObserver() = default;
   virtual void window_started(const Scenario&, const CellResult&, int /*repetition*/) {}
+  virtual void window_progress(const Scenario&, const CellResult&, const WindowProgress&) {}
   virtual void window_finished(const Scenario&, const CellResult&, const RepetitionResult&) {}
 };
 

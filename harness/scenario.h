@@ -16,6 +16,7 @@
 #include "harness/bpf/map.h"
 #include "harness/bpf/oracle_record.h"
 #include "harness/util/yaml_fields.h"
+#include "reports/sla.h"
 
 namespace mapsla {
 
@@ -25,6 +26,9 @@ struct MapSpec {
   uint32_t keys = 65536;         // the key set 0..keys-1 that writers keep present
   uint32_t value_size = 64;      // 64, 256 or 1024
   std::optional<int> numa_node;  // BPF_F_NUMA_NODE
+  // Values start with a bpf_spin_lock header (bpf/record.h) and the map is
+  // created with BTF describing it; the parser sets it for the locked pattern.
+  bool spin_lock = false;
 };
 
 // Driver-specific writer options (test_run's keys_per_run, traffic's pps…).
@@ -59,21 +63,35 @@ struct FaultSpec {
   std::shared_ptr<const FaultOptions> options;
 };
 
+// Shares of a measured window given to the phases of a fault scenario.
+struct PhaseFractions {
+  double before = 0.25;
+  double during = 0.5;
+  double after = 0.25;
+};
+
 struct RunSpec {
   std::chrono::nanoseconds warmup = std::chrono::milliseconds(200);
   std::chrono::nanoseconds duration = std::chrono::seconds(2);
-  int repetitions = 1;
+  // Windows per reader; 3 by default so every figure has a spread (min–max)
+  // and a median that one disturbed window cannot move.
+  int repetitions = 3;
+  // Scenarios with window-scope faults split each measured window into
+  // before/during/after phases (harness/phases.h); shares of `duration`.
+  std::optional<PhaseFractions> phases;
 };
 
 struct Scenario {
   std::string name;
   std::string description;
   std::filesystem::path file;
+  std::string condition;  // the matrix column (`condition:`, default: the name)
   MapSpec map;
   WriterSpec writer;
   std::vector<ReaderSpec> readers;
   std::vector<FaultSpec> faults;
   RunSpec run;
+  SlaSpec sla;  // `sla:`: thresholds on this scenario's cells (harness/sla_parser.h)
 };
 
 // Overrides from the command line, applied after parsing.

@@ -9,6 +9,8 @@
 #include <fmt/ranges.h>
 
 #include "harness/faults/fault.h"
+#include "harness/phases.h"
+#include "harness/sla_parser.h"
 #include "harness/util/affinity.h"
 #include "harness/writers/writer.h"
 #include "readers/registry.h"
@@ -80,7 +82,7 @@ WriterSpec parse_writer(Fields f, const MapSpec& map) {
   return writer;
 }
 
-ReaderSpec parse_reader(Fields f) {
+ReaderSpec parse_reader(Fields f, const MapSpec& map) {
   ReaderSpec spec;
   const ReaderRegistry& registry = builtin_readers();
   spec.reader = f.string("reader");
@@ -88,7 +90,10 @@ ReaderSpec parse_reader(Fields f) {
   if (!descriptor)
     f.fail("reader", fmt::format("unknown reader '{}' (known: {})", spec.reader,
                                  fmt::join(registry.names(), ", ")));
-  spec.mode = f.one_of("mode", descriptor->modes, descriptor->modes.front());
+  // A strategy without a mode list (external) takes any mode string.
+  spec.mode = descriptor->modes.empty()
+                  ? f.string_or("mode", "")
+                  : f.one_of("mode", descriptor->modes, descriptor->modes.front());
   spec.cpus = f.cpu_list("cpus", std::vector<int>{0});
   check_cpus_exist(f, "cpus", spec.cpus);
   // The rest of the mapping is the strategy's: let it read (and reject) them
@@ -96,6 +101,10 @@ ReaderSpec parse_reader(Fields f) {
   Fields options = f;
   descriptor->create(spec.mode, options);
   options.done();
+  if (descriptor->check) {
+    Fields again = f;
+    descriptor->check(again, TargetSpec{map.kind, map.value_size, map.entries});
+  }
   spec.options = f;
   return spec;
 }
@@ -123,11 +132,18 @@ FaultSpec parse_fault(Fields f) {
   return spec;
 }
 
-RunSpec parse_run(Fields f) {
+// `phased`: the scenario has a window-scope fault (harness/phases.h).
+RunSpec parse_run(Fields f, bool phased) {
   RunSpec run;
   run.warmup = f.duration("warmup", 0ns, std::chrono::minutes(10), run.warmup);
   run.duration = f.duration("duration", 10ms, std::chrono::hours(24), run.duration);
-  run.repetitions = static_cast<int>(f.integer("repetitions", 1, 1000, 1));
+  run.repetitions = static_cast<int>(f.integer("repetitions", 1, 1000, run.repetitions));
+  if (f.has("phases")) {
+    if (!phased)
+      f.fail("phases", "only a scenario with a fault that starts and stops within each window "
+                       "has phases");
+    run.phases = parse_phases(f.child("phases"), run.duration, f.has("duration"));
+  }
   f.done();
   return run;
 }
@@ -137,26 +153,34 @@ Scenario parse_one(Fields f, const fs::path& file) {
   s.file = file;
   s.name = f.string_or("name", file.stem().string());
   s.description = f.string_or("description", "");
+  s.condition = f.string_or("condition", s.name);
   s.map = parse_map(f.child("map"));
   if (f.has("writer"))
     s.writer = parse_writer(f.child("writer"), s.map);
   else
     f.fail("writer", "is required (use `driver: none` for a map nobody writes)");
+  s.map.spin_lock = s.writer.pattern == WriterPattern::locked;
   const YAML::Node readers = f.yaml()["readers"];
   if (readers && readers.IsScalar() && readers.Scalar() == "all") {
     f.string("readers");
     s.readers = all_readers();
   } else {
     for (Fields& r : f.child_list("readers"))
-      s.readers.push_back(parse_reader(std::move(r)));
+      s.readers.push_back(parse_reader(std::move(r), s.map));
     if (s.readers.empty()) f.fail("readers", "needs at least one reader");
   }
   if (f.has("faults"))
     for (Fields& fault : f.child_list("faults"))
       s.faults.push_back(parse_fault(std::move(fault)));
   f.mark_known("faults");
-  if (f.has("run")) s.run = parse_run(f.child("run"));
+  const bool phased = std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& fault) {
+    return builtin_faults().find(fault.kind)->scope == FaultScope::window;
+  });
+  if (f.has("run")) s.run = parse_run(f.child("run"), phased);
   f.mark_known("run");
+  if (phased && !s.run.phases) s.run.phases = PhaseFractions{};
+  if (f.has("sla")) s.sla = parse_scenario_sla(f, s.name);
+  f.mark_known("sla");
   f.done();
   return s;
 }
@@ -240,9 +264,15 @@ nlohmann::json to_json(const Scenario& s) {
                         {"keys", s.map.keys},
                         {"value_size", s.map.value_size}};
   if (s.map.numa_node) map["numa_node"] = *s.map.numa_node;
+  if (s.map.spin_lock) map["spin_lock"] = true;
+  nlohmann::json run = {{"warmup_ns", s.run.warmup.count()},
+                        {"duration_ns", s.run.duration.count()},
+                        {"repetitions", s.run.repetitions}};
+  if (s.run.phases) run["phases"] = to_json(*s.run.phases);
   return {
       {"name", s.name},
       {"description", s.description},
+      {"condition", s.condition},
       {"map", map},
       {"writer",
        {{"driver", s.writer.driver},
@@ -252,10 +282,7 @@ nlohmann::json to_json(const Scenario& s) {
         {"options", s.writer.options ? s.writer.options->to_json() : nlohmann::json::object()}}},
       {"readers", readers},
       {"faults", faults},
-      {"run",
-       {{"warmup_ns", s.run.warmup.count()},
-        {"duration_ns", s.run.duration.count()},
-        {"repetitions", s.run.repetitions}}}};
+      {"run", run}};
 }
 
 }  // namespace mapsla

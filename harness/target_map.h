@@ -15,7 +15,8 @@ namespace mapsla {
 class TargetMap {
  public:
   // Throws BpfError (EPERM: no privileges; EINVAL: the kernel refused the
-  // combination of kind/flags).
+  // combination of kind/flags). A spec with spin_lock gets BTF describing the
+  // lock (harness/bpf/value_btf.h) and, for arrays, no BPF_F_MMAPABLE.
   TargetMap(const MapSpec& spec, const std::string& name);
 
   const MapSpec& spec() const { return spec_; }
@@ -24,7 +25,8 @@ class TargetMap {
   bool mmapable() const { return (view_.info().flags & BPF_F_MMAPABLE) != 0; }
 
   // Writes version 1 of every key 0..keys-1 (every CPU's slot for per-CPU
-  // kinds) and publishes it on the board. Throws on any failed update.
+  // kinds, with writer_cpu = that CPU; after the lock header for spin-locked
+  // values) and publishes it on the board. Throws on any failed update.
   void prefill(VersionBoard& board) const;
 
  private:

@@ -39,6 +39,11 @@ class VersionBoard {
   bool keys_stay_present() const { return keys_stay_present_.load(std::memory_order_acquire); }
   void set_keys_stay_present(bool v) { keys_stay_present_.store(v, std::memory_order_release); }
 
+  // True while a fault keeps keys outside 0..keys-1 in the map (map_pressure):
+  // then a read of such a key is not an `unexpected_key` error.
+  bool foreign_keys_present() const { return foreign_keys_.load(std::memory_order_acquire); }
+  void set_foreign_keys_present(bool v) { foreign_keys_.store(v, std::memory_order_release); }
+
   // Total updates the writers made; the runner reports deltas per window.
   std::atomic<uint64_t>& updates() { return updates_; }
   uint64_t updates_made() const { return updates_.load(std::memory_order_relaxed); }
@@ -47,6 +52,7 @@ class VersionBoard {
   uint32_t keys_;
   std::unique_ptr<std::atomic<uint64_t>[]> committed_;
   std::atomic<bool> keys_stay_present_{true};
+  std::atomic<bool> foreign_keys_{false};
   std::atomic<uint64_t> updates_{0};
 };
 

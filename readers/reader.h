@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,14 @@ struct ReadTarget {
   std::string pin_path;  // bpffs path of the map, for readers that open it by path
 };
 
+// Thrown by a reader that finds out only while running that it cannot read
+// this target (an external program that exits with status 3): the runner
+// reports the cell `not_applicable` with what() as the reason, not `failed`.
+class ReaderNotApplicable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct Applicability {
   bool applicable = true;
   std::string reason;  // why not, when !applicable
@@ -67,6 +76,10 @@ class Reader {
   virtual size_t entries_per_block() const { return 4096; }
   // Strategy-specific configuration, echoed into the report.
   virtual std::vector<std::pair<std::string, std::string>> settings() const { return {}; }
+  // Figures the strategy computed from what it read (per-CPU sums, …), read
+  // once after the cell's last window and stored in the report under
+  // details.reader. Called from the runner's thread, after the reads ended.
+  virtual std::vector<std::pair<std::string, uint64_t>> figures() const { return {}; }
 };
 
 }  // namespace mapsla

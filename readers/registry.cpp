@@ -2,7 +2,17 @@
 
 #include <stdexcept>
 
+#include "readers/batched_reader.h"
+#include "readers/bpftool_reader.h"
+#include "readers/external_reader.h"
+#include "readers/go_cilium_reader.h"
+#include "readers/iter_reader.h"
+#include "readers/locked_reader.h"
+#include "readers/mmap_reader.h"
 #include "readers/naive_reader.h"
+#include "readers/percpu_reader.h"
+#include "readers/retry_reader.h"
+#include "readers/snapshot_reader.h"
 
 namespace mapsla {
 
@@ -28,6 +38,16 @@ const ReaderRegistry& builtin_readers() {
   static const ReaderRegistry registry = [] {
     ReaderRegistry r;
     r.add(NaiveReader::descriptor());
+    r.add(RetryReader::descriptor());
+    r.add(SnapshotReader::descriptor());
+    r.add(BatchedReader::descriptor());
+    r.add(MmapReader::descriptor());
+    r.add(LockedReader::descriptor());
+    r.add(IterReader::descriptor());
+    r.add(PercpuReader::descriptor());
+    r.add(go_cilium_descriptor());
+    r.add(BpftoolReader::descriptor());
+    r.add(ExternalReader::descriptor());
     return r;
   }();
   return registry;

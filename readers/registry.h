@@ -15,10 +15,16 @@ namespace mapsla {
 struct ReaderDescriptor {
   std::string name;
   std::string summary;             // one line for `mapsla list`
-  std::vector<std::string> modes;  // first is the default
+  // First is the default. Empty: any mode string (the strategy interprets
+  // it), and `readers: all` leaves the strategy out.
+  std::vector<std::string> modes;
   // `options` holds the strategy's own fields of the scenario entry; the
   // factory reads them strictly (unknown fields are errors).
   std::function<std::unique_ptr<Reader>(const std::string& mode, Fields& options)> create;
+  // Optional: re-reads the options against the scenario's map when the file
+  // is loaded (e.g. batch_size ≤ max_entries), so such an error is reported
+  // as FILE:LINE too. `map` has kind, value_size and entries set.
+  std::function<void(Fields& options, const TargetSpec& map)> check;
 };
 
 class ReaderRegistry {

@@ -65,4 +65,11 @@ void LatencyHistogram::add_bucket(uint64_t lower_bound, uint64_t n) {
   record_n(mid, n);
 }
 
+void LatencyHistogram::restore_exact(uint64_t min, uint64_t max, double sum) {
+  if (count_ == 0) return;
+  min_ = min;
+  max_ = max;
+  sum_ = sum;
+}
+
 }  // namespace mapsla

@@ -45,6 +45,10 @@ class LatencyHistogram {
   // CDF or to rebuild the histogram.
   std::vector<std::pair<uint64_t, uint64_t>> buckets() const;
   void add_bucket(uint64_t lower_bound, uint64_t n);
+  // After rebuilding from buckets (which only know bucket midpoints), puts
+  // back the exact minimum, maximum and sum a serialized summary kept, so
+  // percentiles and means read back equal the ones written. No-op when empty.
+  void restore_exact(uint64_t min, uint64_t max, double sum);
 
   static size_t index_of(uint64_t value) {
     if (value < kExactBelow) return static_cast<size_t>(value);

@@ -3,12 +3,15 @@
 #include <fstream>
 #include <system_error>
 
+#include "reports/matrix.h"
+#include "reports/phase_report.h"
+
 namespace mapsla {
 using nlohmann::json;
 
 json to_json(const LatencySummary& s) {
-  return {{"p50", s.p50}, {"p90", s.p90},   {"p99", s.p99},    {"p999", s.p999},
-          {"max", s.max}, {"mean", s.mean}, {"count", s.count}};
+  return {{"p50", s.p50}, {"p90", s.p90},   {"p99", s.p99},     {"p999", s.p999},
+          {"max", s.max}, {"mean", s.mean}, {"count", s.count}, {"min", s.min}};
 }
 
 json to_json(const AnomalyCounts& a, uint64_t reads) {
@@ -43,6 +46,8 @@ json to_json(const RepetitionResult& r, bool with_histogram) {
       {"per_entry_ns", r.per_entry_ns()},
       {"entries_per_s", r.entries_per_s()},
       {"writer_updates", r.writer_updates},
+      {"absent", r.absent},
+      {"foreign", r.foreign},
       {"attempts",
        {{"total", r.attempts},
         {"mean", r.reads ? static_cast<double>(r.attempts) / static_cast<double>(r.reads) : 0.0},
@@ -55,6 +60,10 @@ json to_json(const RepetitionResult& r, bool with_histogram) {
     for (const auto& [lower, n] : r.op_latency.buckets())
       buckets.push_back({lower, n});
     out["op_latency_histogram"] = std::move(buckets);
+    json pass_buckets = json::array();
+    for (const auto& [lower, n] : r.pass_latency.buckets())
+      pass_buckets.push_back({lower, n});
+    out["pass_latency_histogram"] = std::move(pass_buckets);
   }
   return out;
 }
@@ -71,8 +80,36 @@ json to_json(const CellResult& c) {
               {"repetitions", reps},           {"details", c.details}};
   json summary = to_json(c.pooled(), false);
   summary["repetitions"] = c.repetitions.size();
+  const CellStatistics stats = cell_statistics(c);
+  summary["samples"] = stats.samples;
+  summary["samples_per_repetition_min"] = stats.min_samples_per_repetition;
+  summary["across_repetitions"] = to_json(stats);
+  summary["warnings"] = stats.warnings;
   out["summary"] = std::move(summary);
+  out["condition"] = condition_of(c);
+  if (!c.phases.empty()) {
+    out["phases"] = phases_to_json(c);
+    out["recovery"] = recovery_to_json(c);
+  }
   return out;
+}
+
+json to_json(const FigureSpread& f) {
+  return {{"values", f.values}, {"median", f.median},    {"min", f.min},
+          {"max", f.max},       {"ci95_low", f.ci_low}, {"ci95_high", f.ci_high}};
+}
+
+json to_json(const CellStatistics& s) {
+  const BootstrapOptions bootstrap;
+  return {{"op_p50_ns", to_json(s.op_p50)},
+          {"op_p99_ns", to_json(s.op_p99)},
+          {"op_p999_ns", to_json(s.op_p999)},
+          {"per_entry_ns", to_json(s.per_entry_ns)},
+          {"ci",
+           {{"method", "stratified percentile bootstrap over op-latency samples"},
+            {"confidence", bootstrap.confidence},
+            {"resamples", bootstrap.resamples},
+            {"seed", bootstrap.seed}}}};
 }
 
 json to_json(const Environment& e) {
@@ -100,7 +137,8 @@ json to_json(const Report& r) {
   return {{"schema", r.schema},         {"run_id", r.run_id},
           {"started_at", r.started_at}, {"finished_at", r.finished_at},
           {"command", r.command},       {"environment", to_json(r.environment)},
-          {"scenarios", scenarios},     {"cells", cells}};
+          {"scenarios", scenarios},     {"cells", cells},
+          {"matrix", to_json(build_matrix(r.cells))}};
 }
 
 std::vector<std::filesystem::path> JsonReporter::write(const Report& report,

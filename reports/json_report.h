@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/reporter.h"
+#include "reports/statistics.h"
 
 namespace mapsla {
 
@@ -11,6 +12,9 @@ nlohmann::json to_json(const LatencySummary& summary);
 nlohmann::json to_json(const AnomalyCounts& anomalies, uint64_t reads);
 nlohmann::json to_json(const RepetitionResult& repetition, bool with_histogram);
 nlohmann::json to_json(const CellResult& cell);
+// The cell summary's `across_repetitions` object (docs/report-schema.md).
+nlohmann::json to_json(const FigureSpread& figure);
+nlohmann::json to_json(const CellStatistics& statistics);
 nlohmann::json to_json(const Environment& environment);
 nlohmann::json to_json(const Report& report);
 

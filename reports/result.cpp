@@ -11,6 +11,7 @@ LatencySummary summarize(const LatencyHistogram& h) {
   s.max = h.max();
   s.mean = h.mean();
   s.count = h.count();
+  s.min = h.min();
   return s;
 }
 
@@ -53,6 +54,8 @@ void RepetitionResult::merge(const RepetitionResult& o) {
   attempts += o.attempts;
   if (o.max_attempts > max_attempts) max_attempts = o.max_attempts;
   writer_updates += o.writer_updates;
+  absent += o.absent;
+  foreign += o.foreign;
   op_latency.merge(o.op_latency);
   pass_latency.merge(o.pass_latency);
   anomalies.merge(o.anomalies);

@@ -20,6 +20,7 @@ struct LatencySummary {
   uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
   double mean = 0;
   uint64_t count = 0;
+  uint64_t min = 0;
 };
 LatencySummary summarize(const LatencyHistogram& histogram);
 
@@ -50,6 +51,12 @@ struct RepetitionResult {
   uint64_t attempts = 0;      // sum of attempts over reads (retrying readers)
   uint64_t max_attempts = 0;
   uint64_t writer_updates = 0;
+  // Reads that returned ENOENT while keys could legitimately vanish (LRU
+  // eviction): not anomalies, counted so a report shows the oracle saw them.
+  uint64_t absent = 0;
+  // Entries outside the key set read while a fault kept its own keys in the
+  // map (map_pressure): not anomalies.
+  uint64_t foreign = 0;
   LatencyHistogram op_latency;
   LatencyHistogram pass_latency;
   AnomalyCounts anomalies;
@@ -57,6 +64,23 @@ struct RepetitionResult {
   double per_entry_ns() const;
   double entries_per_s() const;
   void merge(const RepetitionResult& other);
+};
+
+// How long after a fault stopped the reader's op latency came back: the
+// smallest offset (kRecoveryStepNs steps) after the stop at which the op P99
+// over the next kRecoveryWindowNs is within kRecoveryFactor × the before
+// phase's op P99 (docs/report-schema.md, "Phases and recovery").
+inline constexpr uint64_t kRecoveryWindowNs = 100'000'000;
+inline constexpr uint64_t kRecoveryStepNs = 10'000'000;
+inline constexpr double kRecoveryFactor = 1.2;
+struct Recovery {
+  int index = 0;  // repetition
+  bool recovered = false;
+  uint64_t recovery_ns = 0;  // meaningful when recovered
+  uint64_t before_p99_ns = 0;
+  uint64_t threshold_ns = 0;           // kRecoveryFactor × before_p99_ns
+  uint64_t first_window_p99_ns = 0;    // op P99 over the first window after the stop
+  uint64_t windows_judged = 0;         // windows with enough ops to judge
 };
 
 enum class CellStatus { ok, not_applicable, skipped, failed };
@@ -71,6 +95,12 @@ struct CellResult {
   std::vector<std::pair<std::string, std::string>> settings;  // reader configuration
   std::vector<RepetitionResult> repetitions;
   nlohmann::json details = nlohmann::json::object();  // writer, faults, evidence
+  std::string condition;  // the scenario's `condition:` (a column of the matrix)
+  // Cells of scenarios with window-scope faults: figures per phase ("before",
+  // "during", "after"), one per repetition; `repetitions` holds the during
+  // phase, so the summary is the fault's effect. Empty otherwise.
+  std::map<std::string, std::vector<RepetitionResult>> phases;
+  std::vector<Recovery> recovery;  // one per repetition of a phased cell
 
   // All repetitions merged (samples pooled).
   RepetitionResult pooled() const;

@@ -1,7 +1,9 @@
 // The summary table printed at the end of `mapsla run`.
 #pragma once
 
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include "reports/reporter.h"
 
@@ -11,6 +13,10 @@ namespace mapsla {
 std::string format_ns(double ns);
 // "950", "12.3k", "4.56M".
 std::string format_count(double n);
+// Aligned columns (width in code points); columns from `numeric_from` on are
+// right-aligned.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows,
+                 size_t numeric_from = 4);
 
 class TerminalReporter final : public Reporter {
  public:

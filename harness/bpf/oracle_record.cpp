@@ -57,6 +57,7 @@ RecordFacts validate_record(std::span<const std::byte> value, uint32_t expected_
   mapsla_record_head head;
   std::memcpy(&head, value.data(), sizeof(head));
   facts.key = head.key;
+  facts.writer_cpu = head.writer_cpu;
   facts.version = head.version;
   facts.seq = head.seq;
   if (head.version == 0 &&

@@ -37,8 +37,19 @@ constexpr uint32_t payload_words(uint32_t value_size) {
   return MAPSLA_PAYLOAD_WORDS(value_size);
 }
 
-// Writes the record for (key, version) into `value` (value.size() bytes,
-// one of kValueSizes). seq is set to 0 and writer_cpu to `writer_cpu`.
+static_assert(sizeof(mapsla_lock_header) == MAPSLA_LOCK_HEADER_BYTES);
+
+// Bytes in front of the oracle record in a value written with `pattern`: the
+// locked pattern's values start with a bpf_spin_lock header (bpf/record.h),
+// every other pattern's value is the record itself. The record fills the
+// rest of the value (value_size - record_offset bytes).
+constexpr uint32_t record_offset(WriterPattern pattern) {
+  return pattern == WriterPattern::locked ? MAPSLA_LOCK_HEADER_BYTES : 0;
+}
+
+// Writes the record for (key, version) into `value` (value.size() bytes:
+// one of kValueSizes, less record_offset() for locked values). seq is set to
+// 0 and writer_cpu to `writer_cpu`.
 void make_record(std::span<std::byte> value, uint32_t key, uint64_t version,
                  uint32_t writer_cpu = 0);
 
@@ -52,6 +63,7 @@ enum class RecordCheck : uint8_t {
 struct RecordFacts {
   RecordCheck check = RecordCheck::torn;
   uint32_t key = 0;
+  uint32_t writer_cpu = 0;
   uint64_t version = 0;
   uint64_t seq = 0;
 };

@@ -27,6 +27,8 @@ void register_commands(CLI::App& app, int argc, char** argv) {
   const std::vector<std::string> command(argv, argv + argc);
   add_run_command(app, command);
   add_info_commands(app);
+  add_check_command(app);
+  add_compare_command(app);
 }
 
 }  // namespace mapsla::cli

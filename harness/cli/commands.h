@@ -19,5 +19,7 @@ void set_exit_status(int status);
 // One registration function per subcommand file.
 void add_run_command(CLI::App& app, const std::vector<std::string>& command);
 void add_info_commands(CLI::App& app);  // env, list, cleanup
+void add_check_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace mapsla::cli

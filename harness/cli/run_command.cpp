@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -12,12 +14,20 @@
 #include "harness/bpf/features.h"
 #include "harness/cleanup.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/progress.h"
+#include "harness/cli/prometheus_exporter.h"
+#include "harness/cli/sla_gate.h"
 #include "harness/environment.h"
 #include "harness/exit_codes.h"
 #include "harness/runner.h"
 #include "harness/scenario_parser.h"
+#include "harness/sla_parser.h"
 #include "harness/util/signals.h"
+#include "reports/gnuplot.h"
+#include "reports/html_report.h"
 #include "reports/json_report.h"
+#include "reports/markdown_report.h"
+#include "reports/prometheus_report.h"
 #include "reports/terminal_report.h"
 
 namespace mapsla::cli {
@@ -31,6 +41,10 @@ struct RunArgs {
   std::string warmup;
   std::optional<int> repetitions;
   bool quiet = false;
+  std::string prometheus_listen;  // --prometheus-listen ADDR
+  std::string pushgateway;        // --pushgateway URL
+  std::string prom_textfile;      // --prom-textfile PATH
+  std::string sla;  // --sla FILE
 };
 
 std::string utc_now() {
@@ -42,28 +56,52 @@ std::string utc_now() {
   return buf;
 }
 
-class ProgressPrinter final : public RunObserver {
- public:
-  explicit ProgressPrinter(bool quiet) : quiet_(quiet) {}
-  void window_started(const Scenario& s, const CellResult& c, int rep) override {
-    if (quiet_) return;
-    std::cerr << fmt::format("  {} · {} {} · repetition {}/{} …", s.name, c.reader, c.mode, rep + 1,
-                             s.run.repetitions)
-              << std::flush;
+// report.md, report.html and the Prometheus outputs; each failure is printed
+// and the others still run. False when any failed.
+bool write_outputs(const RunArgs& args, const Report& report, const fs::path& out_dir) {
+  bool ok = true;
+  const auto attempt = [&](const char* what, const auto& produce) {
+    try {
+      produce();
+    } catch (const std::exception& e) {
+      std::cerr << "mapsla: " << what << ": " << e.what() << '\n';
+      ok = false;
+    }
+  };
+  attempt("markdown report", [&] {
+    std::cout << "markdown: " << MarkdownReporter().write(report, out_dir, std::cout).front().string()
+              << '\n';
+  });
+  attempt("html report", [&] {
+    const auto gnuplot = find_gnuplot();
+    if (!gnuplot) std::cerr << "mapsla: html report: plots unavailable: gnuplot not found\n";
+    std::cout << "html: " << HtmlReporter(gnuplot).write(report, out_dir, std::cout).front().string()
+              << '\n';
+  });
+  if (!args.prom_textfile.empty()) {
+    attempt("--prom-textfile", [&] {
+      write_textfile(report, args.prom_textfile);
+      std::cout << "prometheus textfile: " << args.prom_textfile << '\n';
+    });
   }
-  void window_finished(const Scenario&, const CellResult&, const RepetitionResult& r) override {
-    if (quiet_) return;
-    std::cerr << fmt::format(" {} reads in {:.2f}s, {} anomalies\n", format_count(r.reads),
-                             r.wall_s, r.anomalies.total());
+  if (!args.pushgateway.empty()) {
+    attempt("--pushgateway", [&] {
+      const int status = push_to_gateway(report, args.pushgateway);
+      if (status < 200 || status >= 300)
+        throw std::runtime_error(
+            fmt::format("{}: {}", args.pushgateway,
+                        status < 0 ? "cannot connect" : fmt::format("HTTP status {}", status)));
+      std::cout << "pushgateway: pushed to " << args.pushgateway << '\n';
+    });
   }
-
- private:
-  bool quiet_;
-};
+  std::cout << std::flush;
+  return ok;
+}
 
 int run_command(const RunArgs& args, const std::vector<std::string>& command) {
   ScenarioOverrides overrides;
   std::vector<Scenario> scenarios;
+  SlaSpec sla;
   try {
     if (!args.duration.empty()) {
       overrides.duration = parse_duration(args.duration);
@@ -79,9 +117,22 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
         scenarios.push_back(std::move(s));
     for (auto& s : scenarios)
       apply_overrides(s, overrides);
+    sla = combined_sla(scenarios, args.sla.empty() ? SlaSpec{} : load_sla_file(args.sla));
   } catch (const ConfigError& e) {
     std::cerr << "mapsla: " << e.what() << '\n';
     return exit_code::kBadInput;
+  }
+  if (auto why = unmatched_in_plan(sla, scenarios)) {
+    std::cerr << "mapsla: " << *why << '\n';
+    return exit_code::kBadInput;
+  }
+  if (!args.pushgateway.empty()) {
+    try {
+      parse_pushgateway_url(args.pushgateway);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "mapsla: --pushgateway " << e.what() << '\n';
+      return exit_code::kBadInput;
+    }
   }
 
   const KernelFeatures features = probe_kernel_features();
@@ -108,12 +159,27 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
   const fs::path out_dir =
       args.out.empty() ? fs::path("mapsla-results") / report.run_id : fs::path(args.out);
 
+  std::unique_ptr<LiveExporter> exporter;
+  if (!args.prometheus_listen.empty()) {
+    try {
+      exporter = std::make_unique<LiveExporter>(args.prometheus_listen);
+    } catch (const std::exception& e) {
+      std::cerr << "mapsla: --prometheus-listen: " << e.what() << '\n';
+      return exit_code::kBadInput;
+    }
+    for (int port : exporter->ports())
+      std::cerr << fmt::format("mapsla: live metrics on port {} at /metrics\n", port);
+  }
+
   install_stop_signals();
   try {
     BpffsMount bpffs;
     PinDir pins(report.run_id);
-    ProgressPrinter progress(args.quiet);
-    Runner runner({report.run_id, &features, &pins, &progress});
+    ProgressPrinter progress(std::cerr, ProgressPrinter::style_for(STDERR_FILENO, args.quiet));
+    ObserverFanout observers;
+    observers.add(&progress);
+    observers.add(exporter.get());
+    Runner runner({report.run_id, &features, &pins, &observers});
     if (!args.quiet)
       std::cerr << fmt::format("mapsla run {}: {} scenario(s)\n", report.run_id, scenarios.size());
     for (const auto& scenario : scenarios) {
@@ -138,11 +204,16 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
   const auto files = json.write(report, out_dir, std::cout);
   terminal.write(report, out_dir, std::cout);
   std::cout << "report: " << files.front().string() << std::endl;
+  const bool outputs_ok = write_outputs(args, report, out_dir);
+  const int sla_status =
+      sla.empty() ? exit_code::kOk
+                  : apply_sla_gate(sla, report, out_dir / "junit.xml", std::cout, std::cerr);
 
   if (stop_requested()) return exit_code::kInterruptedBase + stop_signal();
   for (const auto& cell : report.cells)
     if (cell.status == CellStatus::failed) return exit_code::kRunFailed;
-  return exit_code::kOk;
+  if (!outputs_ok && sla_status == exit_code::kOk) return exit_code::kRunFailed;
+  return sla_status;
 }
 
 }  // namespace
@@ -159,6 +230,14 @@ void add_run_command(CLI::App& app, const std::vector<std::string>& command) {
   run->add_option("--repetitions", run_args->repetitions, "Override repetitions per cell")
       ->check(CLI::Range(1, 1000));
   run->add_flag("--quiet", run_args->quiet, "No progress lines");
+  run->add_option("--prometheus-listen", run_args->prometheus_listen,
+                  "Serve live metrics for Prometheus at ADDR/metrics (e.g. 127.0.0.1:9464)");
+  run->add_option("--pushgateway", run_args->pushgateway,
+                  "Push the final metrics to this Pushgateway (http://host:port)");
+  run->add_option("--prom-textfile", run_args->prom_textfile,
+                  "Write the final metrics for node_exporter's textfile collector");
+  run->add_option("--sla", run_args->sla, "SLA file to gate on (docs/sla.md); writes junit.xml")
+      ->check(CLI::ExistingFile);
   run->callback([run_args, command] { set_exit_status(run_command(*run_args, command)); });
 }
 

@@ -8,14 +8,20 @@
 //   verify_gone()   prove nothing of it remains; returns the evidence
 //
 // A fault that cannot apply on this host (one NUMA node, no sch_netem and no
-// fallback) says so from applies(), and its cells are reported `skipped`
-// with that reason.
+// fallback) says so from its descriptor's unavailable(), and its cells are
+// reported `skipped` with that reason.
+//
+// One Fault object serves one activation: the runner creates it, calls the
+// four steps in order from one thread, and destroys it (window-scope faults
+// get a fresh object for every measured window).
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,11 +32,36 @@
 namespace mapsla {
 
 class TargetMap;
+class VersionBoard;
 
 struct FaultContext {
-  const Scenario& scenario;
+  const Scenario& scenario;  // as the runner runs it (after every descriptor's shape())
   const KernelFeatures& features;
   std::string run_id;
+  TargetMap* target = nullptr;  // the map under test
+  VersionBoard* board = nullptr;
+  // Window-scope faults: the reader measured in this window (its CPUs are the
+  // natural target of a CPU fault). Null for run-scope faults.
+  const ReaderSpec* reader = nullptr;
+  // How long the fault is planned to stay active; a fault that spawns a
+  // process bounds it by this plus a margin, so nothing outlives a killed run.
+  std::chrono::nanoseconds active_for{0};
+};
+
+// Where a fault sits in time:
+//   window  started after each window's `before` phase and stopped before its
+//           `after` phase (run.phases), so each cell shows before/during/after;
+//   run     in effect for the whole scenario, from before the map is created
+//           (placement such as cross-NUMA): compared against another
+//           condition (the `baseline` of the matrix), never phased.
+enum class FaultScope { window, run };
+
+// Thrown by start() or verify_active() when the host turns out unable to
+// produce the fault (stress-ng exits 3 or 4): the cell is `skipped` with
+// what() as the reason, not `failed`.
+class FaultUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class Fault {
@@ -50,6 +81,10 @@ struct FaultDescriptor {
   // Empty when the fault can apply here, else the reason it cannot.
   std::function<std::string(const FaultSpec& spec, const KernelFeatures& features)> unavailable;
   std::function<std::unique_ptr<Fault>(const FaultSpec& spec, const FaultContext& context)> create;
+  FaultScope scope = FaultScope::window;
+  // Optional: adjusts the scenario before anything is created (the map's
+  // NUMA node, the readers' CPUs). Called only when unavailable() is empty.
+  std::function<void(const FaultSpec& spec, Scenario& scenario)> shape;
 };
 
 class FaultRegistry {

@@ -1,6 +1,10 @@
 #include <stdexcept>
 
+#include "harness/faults/cpu_stress.h"
+#include "harness/faults/cross_numa.h"
 #include "harness/faults/fault.h"
+#include "harness/faults/map_pressure.h"
+#include "harness/faults/packet_loss.h"
 
 namespace mapsla {
 
@@ -26,6 +30,10 @@ const FaultRegistry& builtin_faults() {
   static const FaultRegistry registry = [] {
     FaultRegistry r;
     // Fault classes register here (harness/faults/<kind>.{h,cpp}).
+    r.add(PacketLossFault::descriptor());
+    r.add(CpuStressFault::descriptor());
+    r.add(CrossNumaFault::descriptor());
+    r.add(MapPressureFault::descriptor());
     return r;
   }();
   return registry;

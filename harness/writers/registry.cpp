@@ -2,6 +2,7 @@
 
 #include "harness/writers/none_writer.h"
 #include "harness/writers/test_run_writer.h"
+#include "harness/writers/traffic_writer.h"
 #include "harness/writers/writer.h"
 
 namespace mapsla {
@@ -29,6 +30,7 @@ const WriterRegistry& builtin_writers() {
     WriterRegistry r;
     r.add(TestRunWriter::descriptor());
     r.add(NoneWriter::descriptor());
+    r.add(TrafficWriter::descriptor());
     return r;
   }();
   return registry;

@@ -29,8 +29,9 @@ WriterDescriptor TestRunWriter::descriptor() {
   return {"test_run",
           "threads pinned to writer CPUs run a SEC(\"syscall\") writer via BPF_PROG_TEST_RUN",
           {WriterPattern::inplace, WriterPattern::replace, WriterPattern::churn,
-           WriterPattern::seqlock},
-          {MapKind::hash, MapKind::lru_hash, MapKind::array},
+           WriterPattern::seqlock, WriterPattern::locked, WriterPattern::percpu},
+          {MapKind::hash, MapKind::lru_hash, MapKind::array, MapKind::percpu_hash,
+           MapKind::percpu_array},
           [](Fields& fields, const WriterSpec& spec,
              const MapSpec& map) -> std::shared_ptr<const WriterOptions> {
             auto options = std::make_shared<Options>();
@@ -39,6 +40,15 @@ WriterDescriptor TestRunWriter::descriptor() {
             if (spec.pattern == WriterPattern::churn && is_array(map.kind))
               fields.fail("pattern",
                           "churn deletes keys, which an array cannot do; use a hash map");
+            if (spec.pattern == WriterPattern::locked && map.kind != MapKind::hash &&
+                map.kind != MapKind::array)
+              fields.fail("pattern", fmt::format("locked values hold a bpf_spin_lock, which a {} "
+                                                 "cannot; use a hash or an array",
+                                                 to_string(map.kind)));
+            if (spec.pattern == WriterPattern::percpu && !is_percpu(map.kind))
+              fields.fail("pattern", fmt::format("percpu writes this CPU's slot of a per-CPU map; "
+                                                 "a {} has none (use percpu_hash or percpu_array)",
+                                                 to_string(map.kind)));
             if (spec.cpus.size() > map.keys) fields.fail("cpus", "more writer CPUs than keys");
             return options;
           },
@@ -48,6 +58,14 @@ WriterDescriptor TestRunWriter::descriptor() {
 TestRunWriter::TestRunWriter(const WriterContext& context)
     : spec_(context.scenario.writer), keys_(context.scenario.map.keys), board_(context.board) {
   if (auto* options = dynamic_cast<const Options*>(spec_.options.get())) options_ = *options;
+  // An LRU update allocates a node and may evict another key.
+  if (context.scenario.map.kind == MapKind::lru_hash &&
+      (spec_.pattern == WriterPattern::replace || spec_.pattern == WriterPattern::churn))
+    board_.set_keys_stay_present(false);
+  if (spec_.pattern == WriterPattern::locked) {
+    load_locked(context);
+    return;
+  }
   skeleton_.reset(mapsla_writer__open());
   if (!skeleton_) throw BpfError("open", "mapsla_writer skeleton", errno);
   skeleton_->rodata->pattern = static_cast<uint32_t>(spec_.pattern);
@@ -56,6 +74,18 @@ TestRunWriter::TestRunWriter(const WriterContext& context)
                "writer target");
   check_libbpf(mapsla_writer__load(skeleton_.get()), "load", "mapsla_writer (writer.bpf.c)");
   prog_fd_ = bpf_program__fd(skeleton_->progs.write_range);
+}
+
+void TestRunWriter::load_locked(const WriterContext& context) {
+  locked_skeleton_.reset(mapsla_locked_writer__open());
+  if (!locked_skeleton_) throw BpfError("open", "mapsla_locked_writer skeleton", errno);
+  locked_skeleton_->rodata->payload_words =
+      payload_words(context.scenario.map.value_size - record_offset(WriterPattern::locked));
+  check_libbpf(bpf_map__reuse_fd(locked_skeleton_->maps.target, context.target.fd()),
+               "bpf_map__reuse_fd", "locked writer target");
+  check_libbpf(mapsla_locked_writer__load(locked_skeleton_.get()), "load",
+               "mapsla_locked_writer (locked_writer.bpf.c; the target needs spin-lock BTF)");
+  prog_fd_ = bpf_program__fd(locked_skeleton_->progs.write_range);
 }
 
 TestRunWriter::~TestRunWriter() {

@@ -5,6 +5,12 @@
 // each key has one writer and its versions only grow. After a run returns,
 // its version is published on the VersionBoard (the oracle's "committed").
 // `rate` paces all threads together (updates/s); 0 runs flat out.
+//
+// The `locked` pattern runs bpf/locked_writer.bpf.c instead (also
+// SEC("syscall"), same arguments): the target must have been created with
+// spin-lock BTF (MapSpec::spin_lock). `percpu` writes the running CPU's slot
+// of a per-CPU map. On an lru_hash, `replace` and `churn` may evict other
+// keys, so the board stops promising that keys stay present.
 #pragma once
 
 #include <atomic>
@@ -15,6 +21,7 @@
 
 #include "harness/bpf/skeleton.h"
 #include "harness/writers/writer.h"
+#include "mapsla_locked_writer.skel.h"
 #include "mapsla_writer.skel.h"
 
 namespace mapsla {
@@ -39,12 +46,14 @@ class TestRunWriter final : public WriterDriver {
  private:
   void write_loop(int cpu, uint32_t first_key, uint32_t key_count, double runs_per_s);
   void fail(std::string why);
+  void load_locked(const WriterContext& context);
 
   WriterSpec spec_;
   Options options_;
   uint32_t keys_;
   VersionBoard& board_;
   SkeletonPtr<mapsla_writer> skeleton_{nullptr, mapsla_writer__destroy};
+  SkeletonPtr<mapsla_locked_writer> locked_skeleton_{nullptr, mapsla_locked_writer__destroy};
   int prog_fd_ = -1;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};

@@ -31,4 +31,14 @@ BenchMap& bench_map(MapKind kind = MapKind::hash);
 // Wall time of one pass of the raw bpf_map_lookup_elem loop over every key.
 uint64_t raw_lookup_pass_ns(int map_fd);
 
+// Wall time of one pass of the raw bpf_map_lookup_batch loop over a map of
+// kValueSize values, `batch` entries per call into one reused buffer, until
+// ENOENT. Returns 0 if a call failed otherwise.
+uint64_t raw_batch_pass_ns(int map_fd, uint32_t batch = 4096);
+
+// Wall time of one pass of plain memcpy over an mmapped array of kEntries
+// values of kValueSize bytes (`values` is the mapping's start), each value
+// copied into a block-sized (4096-value) buffer, as a reader must at least.
+uint64_t raw_mmap_copy_pass_ns(const std::byte* values);
+
 }  // namespace mapsla::bench

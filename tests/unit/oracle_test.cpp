@@ -182,5 +182,20 @@ TEST_F(OracleTest, FlushingMidPassExcludesTheGapFromTiming) {
   EXPECT_EQ(oracle_.results().anomalies.total(), 0u);
 }
 
+TEST_F(OracleTest, PassWithNothingRecordedIsNotAPass) {
+  pass(5, [] {});
+  oracle_.begin_pass();  // an external program with nothing more to report
+  oracle_.end_pass();
+  EXPECT_EQ(oracle_.results().passes, 1u);
+  EXPECT_EQ(oracle_.results().anomalies.skipped, 0u);
+  // One op and no entry is a pass, and an empty one skipped every key.
+  oracle_.begin_pass();
+  oracle_.block().start(clock_);
+  oracle_.block().end_op(clock_ += 100);
+  oracle_.end_pass();
+  EXPECT_EQ(oracle_.results().passes, 2u);
+  EXPECT_EQ(oracle_.results().anomalies.skipped, kKeys);
+}
+
 }  // namespace
 }  // namespace mapsla

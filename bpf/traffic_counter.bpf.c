@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The traffic writer's rx side: a tc ingress program (cls_bpf, direct
+ * action) on the rx veth. Per packet of flow f it counts the packet and its
+ * bytes in flow_counts[f] and rewrites the target map's record of key f to
+ * version 1 + packets counted for f (the prefill is version 1 = no packet),
+ * in the scenario's pattern. Flow packets are consumed here (TC_ACT_SHOT):
+ * nothing listens in the rx namespace, and the stack would only answer with
+ * ICMP. Every other packet passes untouched.
+ *
+ * Counts are exact on any number of CPUs (atomic adds); a record's version is
+ * monotonic because the generator sends each flow from one pinned CPU and the
+ * veth delivers on the sending CPU, so one flow's packets are counted in
+ * order.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "flow_parse.h"
+#include "record.h"
+#include "record_fill.h"
+#include "traffic.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u32 pattern = MAPSLA_PATTERN_INPLACE;
+const volatile __u32 payload_words =
+    MAPSLA_PAYLOAD_WORDS(MAPSLA_VALUE_SIZE_SMALL);
+const volatile __u32 flows = 1;
+const volatile __u32 dst_ip = 0; /* network order */
+
+/* Replaced by the harness's target map (bpf_map__reuse_fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAPSLA_VALUE_SIZE_SMALL);
+} target SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAPSLA_MAX_VALUE_SIZE);
+} scratch SEC(".maps");
+
+/* max_entries is set to the flow count before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mapsla_flow_count);
+} flow_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mapsla_counter_totals);
+} totals SEC(".maps");
+
+static __always_inline long replace_value(__u32 key, __u64 version, __u32 cpu)
+{
+	__u32 zero = 0;
+	void *value = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!value)
+		return -12; /* ENOMEM: the scratch slot is always present */
+	mapsla_fill_record(value, key, version, cpu, payload_words);
+	((struct mapsla_record_head *)value)->seq = 0;
+	return bpf_map_update_elem(&target, &key, value, BPF_ANY);
+}
+
+static __always_inline long write_record(__u32 key, __u64 version)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	void *value;
+
+	if (pattern == MAPSLA_PATTERN_REPLACE)
+		return replace_value(key, version, cpu);
+	value = bpf_map_lookup_elem(&target, &key);
+	if (!value)
+		return replace_value(key, version, cpu);
+	if (pattern == MAPSLA_PATTERN_SEQLOCK) {
+		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
+				     1);
+		mapsla_fill_record(value, key, version, cpu, payload_words);
+		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
+				     1);
+		return 0;
+	}
+	mapsla_fill_record(value, key, version, cpu, payload_words);
+	return 0;
+}
+
+SEC("tc")
+int count_flow(struct __sk_buff *skb)
+{
+	struct mapsla_counter_totals *total;
+	struct mapsla_flow_count *count;
+	__u32 zero = 0, flow;
+	__u64 packets;
+	long err;
+
+	total = bpf_map_lookup_elem(&totals, &zero);
+	if (!mapsla_flow_of(skb, dst_ip, flows, &flow)) {
+		if (total)
+			total->other++;
+		return TC_ACT_OK;
+	}
+	count = bpf_map_lookup_elem(&flow_counts, &flow);
+	if (!count)
+		return TC_ACT_OK;
+	packets = __sync_fetch_and_add(&count->packets, 1) + 1;
+	__sync_fetch_and_add(&count->bytes, skb->len);
+	err = write_record(flow, packets + 1);
+	if (err) {
+		if (total) {
+			total->write_failed++;
+			total->last_error = err;
+		}
+	} else {
+		/* An atomic add is a full barrier: the record is visible
+		 * before the commit that the harness publishes. */
+		__sync_fetch_and_add(&count->committed, 1);
+	}
+	return TC_ACT_SHOT;
+}

@@ -1,0 +1,278 @@
+#include "reports/html_plots.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "reports/anomaly_classes.h"
+
+namespace mapsla {
+namespace {
+
+// A string field in a gnuplot data file: double-quoted, no quote inside.
+std::string data_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text)
+    out += c == '"' ? '\'' : (c == '\n' || c == '\r') ? ' ' : c;
+  return out + "\"";
+}
+
+std::string id_safe(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return out;
+}
+
+constexpr const char* kPhaseNames[] = {"before", "during", "after"};
+
+const char* decade_label(int exponent) {  // 10^exponent seconds
+  static const char* labels[] = {"1 ns", "10 ns", "100 ns", "1 µs", "10 µs", "100 µs",
+                                 "1 ms", "10 ms", "100 ms", "1 s",  "10 s",  "100 s"};
+  return labels[std::clamp(exponent + 9, 0, 11)];
+}
+
+// x: the upper end of each histogram bucket (s); y: -log10(1 - F), so that
+// 1, 2, 3 are the 90th, 99th and 99.9th percentiles. The last point, where F
+// is 1, is drawn at log10(count), one "nine" past the resolution.
+std::string cdf_data(const LatencyHistogram& h, double& min_s, double& max_s) {
+  std::string out;
+  const double total = static_cast<double>(h.count());
+  double cumulative = 0;
+  bool first = true;
+  for (const auto& [lower, n] : h.buckets()) {
+    const uint64_t upper = lower + LatencyHistogram::width_of(LatencyHistogram::index_of(lower));
+    const double lo_s = static_cast<double>(std::max<uint64_t>(lower, 1)) / 1e9;
+    const double hi_s = static_cast<double>(std::max<uint64_t>(upper, 1)) / 1e9;
+    if (first) {
+      out += fmt::format("{:.6e} 0\n", lo_s);
+      min_s = std::min(min_s, lo_s);
+      first = false;
+    }
+    cumulative += static_cast<double>(n);
+    const double tail = std::max(1.0 - cumulative / total, 1.0 / total);
+    out += fmt::format("{:.6e} {:.6f}\n", hi_s, -std::log10(tail));
+    max_s = std::max(max_s, hi_s);
+  }
+  return out;
+}
+
+std::string row_label(const MatrixRow& row) {
+  return row.mode.empty() ? row.reader : row.reader + " " + row.mode;
+}
+
+PlotSpec cdf_plot(const Report& report, const Matrix& m, const std::string& condition,
+                  size_t index) {
+  PlotSpec spec{fmt::format("cdf-{}-{}", index, id_safe(condition)),
+                "Op-latency CDF · " + condition, std::nullopt, ""};
+  PlotJob job;
+  std::string plots;
+  double min_s = 1e9, max_s = 0, max_nines = 1;
+  for (const MatrixRow& row : m.rows) {
+    const auto it = row.conditions.find(condition);
+    if (it == row.conditions.end()) continue;
+    const CellResult* cell = shown_cell(report.cells, row, it->second);
+    if (!cell || cell->repetitions.empty()) continue;
+    const RepetitionResult all = cell->pooled();
+    if (all.op_latency.count() == 0) continue;
+    const std::string file = fmt::format("cdf{}.dat", job.data.size());
+    job.data.emplace_back(file, cdf_data(all.op_latency, min_s, max_s));
+    max_nines = std::max(max_nines, std::log10(static_cast<double>(all.op_latency.count())));
+    plots += fmt::format("{}'{}' using 1:2 with steps lw 2 title {}", plots.empty() ? "" : ", ",
+                         file, Gnuplot::quote(row_label(row)));
+  }
+  if (job.data.empty()) {
+    spec.note = "No cell of this condition has op-latency samples.";
+    return spec;
+  }
+  const int lo = static_cast<int>(std::floor(std::log10(min_s)));
+  const int hi = std::max(lo + 1, static_cast<int>(std::ceil(std::log10(max_s))));
+  std::string xtics;
+  for (int e = lo; e <= hi; ++e)
+    xtics += fmt::format("{}'{}' 1e{}", xtics.empty() ? "" : ", ", decade_label(e), e);
+  job.script = fmt::format(
+      "set logscale x\nset xrange [1e{}:1e{}]\nset xtics ({})\nset mxtics 10\n"
+      "set yrange [0:{:.2f}]\n"
+      // gnuplot reads tic labels as formats: %% is a percent sign.
+      "set ytics ('0%%' 0, '90%%' 1, '99%%' 2, '99.9%%' 3, '99.99%%' 4, '99.999%%' 5, "
+      "'99.9999%%' 6)\n"
+      "set grid xtics ytics lc rgb '#d8d8d8'\nset xlabel 'op latency (log)'\n"
+      "set ylabel 'fraction of ops at or below'\nset key bottom right box opaque\n"
+      "set title {}\nplot {}\n",
+      lo, hi, xtics, std::ceil(max_nines * 4) / 4, Gnuplot::quote(spec.title), plots);
+  spec.job = std::move(job);
+  return spec;
+}
+
+PlotSpec p99_plot(const Matrix& m) {
+  PlotSpec spec{"p99", "Op-latency P99 by condition and reader", std::nullopt, ""};
+  const std::vector<std::string> conditions = display_conditions(m);
+  const auto value = [](const MatrixRow& row, const std::string& condition) -> const MatrixEntry* {
+    const auto it = row.conditions.find(condition);
+    return it != row.conditions.end() && it->second.samples && it->second.p99_ns ? &it->second
+                                                                                 : nullptr;
+  };
+  // Only readers with a figure somewhere: gnuplot refuses a column of NaN.
+  std::vector<const MatrixRow*> rows;
+  for (const MatrixRow& row : m.rows)
+    if (std::any_of(conditions.begin(), conditions.end(),
+                    [&](const std::string& c) { return value(row, c) != nullptr; }))
+      rows.push_back(&row);
+  if (rows.empty()) {
+    spec.note = "No cell has op-latency samples.";
+    return spec;
+  }
+  std::string data = data_string("condition");
+  for (const MatrixRow* row : rows)
+    data += ' ' + data_string(row_label(*row));
+  data += '\n';
+  for (const std::string& condition : conditions) {
+    data += data_string(condition);
+    for (const MatrixRow* row : rows) {
+      const MatrixEntry* e = value(*row, condition);
+      data += e ? fmt::format(" {:.4f}", static_cast<double>(e->p99_ns) / 1e3) : " NaN";
+    }
+    data += '\n';
+  }
+  PlotJob job;
+  job.data.emplace_back("p99.dat", data);
+  job.script = fmt::format(
+      "set style data histogram\nset style histogram clustered gap 1\n"
+      "set style fill solid 0.85 border -1\nset yrange [0:*]\nset grid ytics lc rgb '#d8d8d8'\n"
+      "set ylabel 'op P99 (µs)'\nset xtics rotate by -20\nset key top left box opaque\n"
+      "set title {}\nplot for [i=2:{}] 'p99.dat' using i:xtic(1) title columnheader(i)\n",
+      Gnuplot::quote(spec.title), rows.size() + 1);
+  spec.job = std::move(job);
+  return spec;
+}
+
+PlotSpec anomaly_plot(const Report& report) {
+  PlotSpec spec{"anomalies", "Anomalies per million reads, by class", std::nullopt, ""};
+  struct Row {
+    std::string label;
+    std::array<double, kAnomalyClassCount> rates;
+  };
+  std::vector<Row> rows;
+  std::array<bool, kAnomalyClassCount> seen{};
+  double min_rate = 0;
+  for (const auto& cell : report.cells) {
+    if (cell.repetitions.empty()) continue;
+    const RepetitionResult all = cell.pooled();
+    if (all.reads == 0) continue;
+    Row row{condition_of(cell) + " · " + reader_label(cell), {}};
+    const auto counts = anomaly_class_counts(all.anomalies);
+    for (size_t i = 0; i < kAnomalyClassCount; ++i) {
+      row.rates[i] = static_cast<double>(counts[i]) * 1e6 / static_cast<double>(all.reads);
+      if (!counts[i]) continue;
+      seen[i] = true;
+      if (min_rate == 0 || row.rates[i] < min_rate) min_rate = row.rates[i];
+    }
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) {
+    spec.note = "No cell has reads.";
+    return spec;
+  }
+  if (min_rate == 0) {
+    spec.note = "No anomalies in any cell: nothing to plot (every class read 0).";
+    return spec;
+  }
+  // Classes no cell saw are left out (gnuplot refuses a column of NaN); the
+  // anomaly table lists every class.
+  std::string data = data_string("cell");
+  size_t columns = 0;
+  for (size_t i = 0; i < kAnomalyClassCount; ++i)
+    if (seen[i]) {
+      data += ' ' + data_string(kAnomalyClasses[i]);
+      ++columns;
+    }
+  data += '\n';
+  for (const Row& row : rows) {
+    data += data_string(row.label);
+    for (size_t i = 0; i < kAnomalyClassCount; ++i)
+      if (seen[i]) data += row.rates[i] > 0 ? fmt::format(" {:.6g}", row.rates[i]) : " NaN";
+    data += '\n';
+  }
+  PlotJob job;
+  job.width = std::max(640, static_cast<int>(rows.size()) * 110);
+  job.data.emplace_back("anomalies.dat", data);
+  job.script = fmt::format(
+      "set style data histogram\nset style histogram clustered gap 1\n"
+      "set style fill solid 0.85 border -1\nset logscale y\nset yrange [{:g}:*]\n"
+      "set grid ytics lc rgb '#d8d8d8'\nset ylabel 'per million reads (log)'\n"
+      "set xtics rotate by -20\nset key outside right top box\n"
+      "set title {}\nplot for [i=2:{}] 'anomalies.dat' using i:xtic(1) title columnheader(i)\n",
+      std::pow(10.0, std::floor(std::log10(min_rate))), Gnuplot::quote(spec.title), columns + 1);
+  spec.job = std::move(job);
+  return spec;
+}
+
+// One plot per scenario with phased cells: op P99 before, during and after
+// the fault, one line per reader.
+std::vector<PlotSpec> phase_plots(const Report& report) {
+  std::vector<PlotSpec> out;
+  std::vector<std::string> scenarios;
+  for (const auto& cell : report.cells)
+    if (!cell.phases.empty() &&
+        std::find(scenarios.begin(), scenarios.end(), cell.scenario) == scenarios.end())
+      scenarios.push_back(cell.scenario);
+  if (scenarios.empty())
+    return {{"phases", "Per-phase timelines (before / during / after a fault)", std::nullopt,
+             "No per-phase data in this report: no cell recorded before/during/after phases "
+             "(only scenarios with window-scope faults have them)."}};
+  for (size_t s = 0; s < scenarios.size(); ++s) {
+    PlotSpec spec{fmt::format("phases-{}-{}", s, id_safe(scenarios[s])),
+                  "Op-latency P99 per phase · " + scenarios[s], std::nullopt, ""};
+    PlotJob job;
+    std::string plots;
+    for (const auto& cell : report.cells) {
+      if (cell.scenario != scenarios[s] || cell.phases.empty()) continue;
+      std::string data;
+      for (int i = 0; i < 3; ++i) {
+        const auto it = cell.phases.find(kPhaseNames[i]);
+        if (it == cell.phases.end()) continue;
+        RepetitionResult all;
+        for (const auto& r : it->second)
+          all.merge(r);
+        if (all.op_latency.count())
+          data += fmt::format("{} {:.4f}\n", i,
+                              static_cast<double>(all.op_latency.percentile(99)) / 1e3);
+      }
+      if (data.empty()) continue;
+      const std::string file = fmt::format("phase{}.dat", job.data.size());
+      job.data.emplace_back(file, data);
+      plots += fmt::format("{}'{}' using 1:2 with linespoints lw 2 pt 7 ps 1.2 title {}",
+                           plots.empty() ? "" : ", ", file, Gnuplot::quote(reader_label(cell)));
+    }
+    if (job.data.empty()) {
+      spec.note = "No phase of this scenario has op-latency samples.";
+    } else {
+      job.script = fmt::format(
+          "set xrange [-0.3:2.3]\nset xtics ('before' 0, 'during' 1, 'after' 2)\n"
+          "set yrange [0:*]\nset grid ytics lc rgb '#d8d8d8'\nset ylabel 'op P99 (µs)'\n"
+          "set key top left box opaque\nset title {}\nplot {}\n",
+          Gnuplot::quote(spec.title), plots);
+      spec.job = std::move(job);
+    }
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<PlotSpec> report_plots(const Report& report, const Matrix& matrix) {
+  std::vector<PlotSpec> plots;
+  plots.push_back(p99_plot(matrix));
+  const std::vector<std::string> conditions = display_conditions(matrix);
+  for (size_t c = 0; c < conditions.size(); ++c)
+    plots.push_back(cdf_plot(report, matrix, conditions[c], c));
+  plots.push_back(anomaly_plot(report));
+  for (auto& plot : phase_plots(report))
+    plots.push_back(std::move(plot));
+  return plots;
+}
+
+}  // namespace mapsla

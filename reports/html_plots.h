@@ -1,0 +1,32 @@
+// The plots of report.html as gnuplot jobs (reports/gnuplot.h), built from
+// the result model alone:
+//   - op-latency CDF, one plot per condition with one curve per reader, on a
+//     log latency axis and a "nines" percentile axis (0 %, 90 %, 99 %, …) so
+//     the tail is as visible as the median; drawn from each cell's pooled
+//     op-latency histogram buckets;
+//   - op-latency P99 by condition and reader (clustered bars);
+//   - anomaly rates per million reads, per class and cell (log scale);
+//   - per-phase timelines for fault scenarios: op P99 before, during and
+//     after the fault, one plot per scenario with phases, a line per reader.
+// A plot with nothing to draw has no job but a note saying why.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reports/gnuplot.h"
+#include "reports/report_tables.h"
+
+namespace mapsla {
+
+struct PlotSpec {
+  std::string id;     // unique within the report, usable as an HTML id
+  std::string title;  // the figure caption
+  std::optional<PlotJob> job;
+  std::string note;  // why there is no job
+};
+
+std::vector<PlotSpec> report_plots(const Report& report, const Matrix& matrix);
+
+}  // namespace mapsla

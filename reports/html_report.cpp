@@ -1,0 +1,193 @@
+#include "reports/html_report.h"
+
+#include <fmt/format.h>
+
+#include "reports/atomic_file.h"
+#include "reports/gnuplot.h"
+#include "reports/html_plots.h"
+#include "reports/report_tables.h"
+
+namespace mapsla {
+namespace {
+
+std::string escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+void table(std::string& out, const Table& t, const char* css_class = "") {
+  out += fmt::format("<table class=\"{}\"><thead><tr>", css_class);
+  for (const auto& h : t.header)
+    out += "<th>" + escape(h) + "</th>";
+  out += "</tr></thead><tbody>\n";
+  for (const auto& row : t.rows) {
+    out += "<tr>";
+    for (size_t i = 0; i < row.size(); ++i) {
+      const bool numeric = i < t.numeric.size() && t.numeric[i];
+      out += (numeric ? "<td class=\"num\">" : "<td>") + escape(row[i]) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  out += "</tbody></table>\n";
+}
+
+std::string css() {
+  return fmt::format(R"(
+body {{ font: 14px/1.45 "DejaVu Sans", "Liberation Sans", sans-serif; margin: 24px;
+        color: #1f2328; background: #ffffff; max-width: 1360px; }}
+h1 {{ font-size: 22px; margin: 0 0 4px; }}
+h2 {{ font-size: 18px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; margin-top: 28px; }}
+p.meta {{ color: #57606a; margin: 0 0 12px; }}
+table {{ border-collapse: collapse; margin: 8px 0; }}
+th, td {{ border: 1px solid #d0d7de; padding: 3px 8px; vertical-align: top; }}
+th {{ background: #f6f8fa; text-align: left; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+table.summary td {{ white-space: nowrap; }}
+.plots {{ display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }}
+figure.plot {{ margin: 0; border: 2px solid {}; background: #ffffff; padding: 4px; }}
+figure.plot.wide {{ grid-column: 1 / -1; }}
+figure.plot svg {{ display: block; width: 100%; height: auto; }}
+figcaption {{ font-weight: 600; margin: 2px 4px 6px; }}
+div.plot-note {{ border: 1px dashed #d0d7de; padding: 8px 12px; color: #57606a; }}
+div.plot-note b {{ color: #1f2328; }}
+p.warning {{ background: #fff8c5; border: 1px solid #d4a72c; padding: 6px 10px; }}
+ul.reasons li {{ margin: 2px 0; }}
+)",
+                     kPlotFrameColor);
+}
+
+void plots_section(std::string& out, const Report& report, const Matrix& matrix,
+                   const std::optional<std::filesystem::path>& gnuplot) {
+  out += "<h2>Plots</h2>\n";
+  if (!gnuplot) {
+    out +=
+        "<p class=\"warning\">plots unavailable: gnuplot not found (install gnuplot-nox); "
+        "every table below is complete.</p>\n";
+    return;
+  }
+  const Gnuplot renderer(*gnuplot);
+  out += "<div class=\"plots\">\n";
+  int index = 0;
+  for (const PlotSpec& plot : report_plots(report, matrix)) {
+    ++index;
+    if (!plot.job) {
+      out += fmt::format("<div class=\"plot-note\" id=\"{}\"><b>{}</b><br>{}</div>\n",
+                         escape(plot.id), escape(plot.title), escape(plot.note));
+      continue;
+    }
+    const PlotResult result = renderer.render(*plot.job);
+    if (!result.ok) {
+      out += fmt::format("<div class=\"plot-note\" id=\"{}\"><b>{}</b><br>plot failed: {}</div>\n",
+                         escape(plot.id), escape(plot.title), escape(result.error));
+      continue;
+    }
+    out += fmt::format(
+        "<figure class=\"plot{}\" id=\"{}\"><figcaption>{}</figcaption>\n{}\n"
+        "</figure>\n",
+        plot.job->width > 700 ? " wide" : "", escape(plot.id), escape(plot.title),
+        inline_svg(result.svg, fmt::format("p{}_", index)));
+  }
+  out += "</div>\n";
+}
+
+}  // namespace
+
+std::string render_html(const Report& report, const std::optional<std::filesystem::path>& gnuplot) {
+  const Environment& env = report.environment;
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  out += "<title>mapsla report · run " + escape(report.run_id) + "</title>\n";
+  out += "<style>" + css() + "</style></head><body>\n";
+  out += "<h1>mapsla report · run " + escape(report.run_id) + "</h1>\n";
+  out += "<p class=\"meta\">" +
+         escape(fmt::format("{} → {} · kernel {} · {} · {} cores · {} NUMA node{}",
+                            report.started_at, report.finished_at, env.kernel, env.cpu_model,
+                            env.cores, env.numa_nodes, env.numa_nodes == 1 ? "" : "s")) +
+         "</p>\n";
+
+  const Matrix matrix = build_matrix(report.cells);
+  out +=
+      "<h2>Summary</h2>\n<p>Op-latency P99 by reader and condition (pooled over "
+      "repetitions)";
+  out += matrix.has_baseline ? ", its ratio to the same reader under <code>baseline</code> (×), "
+                               "and the anomalies counted over all repetitions.</p>\n"
+                             : " and the anomalies counted over all repetitions; no condition "
+                               "is named <code>baseline</code>, so there are no ratios.</p>\n";
+  table(out, summary_table(matrix, report.cells), "summary");
+
+  plots_section(out, report, matrix, gnuplot);
+
+  out +=
+      "<h2>Cells</h2>\n<p>Op percentiles pool all repetitions; the median of the "
+      "repetitions' P99s (the SLA gate's figure) comes with its bootstrap 95 % interval.</p>\n";
+  table(out, cells_table(report));
+
+  if (const Table phases = phase_table(report); !phases.rows.empty()) {
+    out +=
+        "<h2>Fault phases</h2>\n<p>Op P99 before, during and after each fault; recovery is "
+        "when the op P99 over 100 ms came back within 1.2× the before phase's.</p>\n";
+    table(out, phases);
+  }
+
+  out +=
+      "<h2>Anomalies</h2>\n<p>Count over all repetitions, with the rate per million "
+      "reads.</p>\n";
+  if (const Table anomalies = anomaly_table(report); anomalies.rows.empty())
+    out += "<p>No cell has measurements.</p>\n";
+  else
+    table(out, anomalies);
+
+  if (const auto reasons = cell_reasons(report); !reasons.empty()) {
+    out += "<h2>Cells not ok</h2>\n<ul class=\"reasons\">\n";
+    for (const auto& line : reasons)
+      out += "<li>" + escape(line) + "</li>\n";
+    out += "</ul>\n";
+  }
+  if (const auto warnings = measurement_warnings(report); !warnings.empty()) {
+    out += "<h2>Measurement warnings</h2>\n<ul class=\"reasons\">\n";
+    for (const auto& line : warnings)
+      out += "<li>" + escape(line) + "</li>\n";
+    out += "</ul>\n";
+  }
+
+  out += "<h2>Environment</h2>\n";
+  table(out, environment_table(report));
+  out += "<h2>Kernel feature probe</h2>\n";
+  if (const Table features = feature_table(env); features.rows.empty())
+    out += "<p>No probe recorded.</p>\n";
+  else
+    table(out, features);
+  out += "</body></html>\n";
+  return out;
+}
+
+std::vector<std::filesystem::path> HtmlReporter::write(const Report& report,
+                                                       const std::filesystem::path& out_dir,
+                                                       std::ostream&) {
+  const auto path = out_dir / "report.html";
+  write_file_atomically(path, render_html(report, gnuplot_));
+  return {path};
+}
+
+}  // namespace mapsla

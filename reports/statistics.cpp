@@ -1,0 +1,320 @@
+#include "reports/statistics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <fmt/format.h>
+
+namespace mapsla {
+namespace {
+
+// "10,000": warnings are read by people.
+std::string grouped(uint64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// One repetition's op-latency histogram, flattened to its non-empty buckets.
+// Each bucket stands for the value LatencyHistogram::percentile() reports for
+// it, so a resample equal to the original reproduces the point estimate.
+struct Stratum {
+  std::vector<double> values;
+  std::vector<uint64_t> counts;
+  uint64_t total = 0;
+  double mean = 0;       // of `values` weighted by `counts`
+  double per_entry = 0;  // the repetition's own per-entry cost
+};
+
+Stratum stratum_of(const RepetitionResult& rep) {
+  Stratum s;
+  const LatencyHistogram& h = rep.op_latency;
+  double sum = 0;
+  for (const auto& [lower, n] : h.buckets()) {
+    const uint64_t mid =
+        lower + (LatencyHistogram::width_of(LatencyHistogram::index_of(lower)) - 1) / 2;
+    const double value = static_cast<double>(std::clamp(mid, h.min(), h.max()));
+    s.values.push_back(value);
+    s.counts.push_back(n);
+    s.total += n;
+    sum += value * static_cast<double>(n);
+  }
+  s.mean = s.total ? sum / static_cast<double>(s.total) : 0.0;
+  s.per_entry = rep.per_entry_ns();
+  return s;
+}
+
+uint64_t rank_of(double q, uint64_t total) {
+  return std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(total))));
+}
+
+struct Figures {
+  double p50 = 0, p99 = 0, p999 = 0, per_entry = 0;
+};
+
+// Nearest-rank percentiles and the per-entry cost of `counts` over `s`.
+Figures figures_of(const Stratum& s, const std::vector<uint64_t>& counts) {
+  Figures f;
+  if (s.total == 0) return f;
+  const uint64_t ranks[3] = {rank_of(50, s.total), rank_of(99, s.total), rank_of(99.9, s.total)};
+  double* outs[3] = {&f.p50, &f.p99, &f.p999};
+  int next = 0;
+  uint64_t seen = 0;
+  double sum = 0;
+  for (size_t k = 0; k < counts.size(); ++k) {
+    seen += counts[k];
+    sum += s.values[k] * static_cast<double>(counts[k]);
+    while (next < 3 && seen >= ranks[next])
+      *outs[next++] = s.values[k];
+  }
+  // The per-entry cost scales with the mean op latency of the resample.
+  const double mean = sum / static_cast<double>(s.total);
+  f.per_entry = s.mean > 0 ? s.per_entry * mean / s.mean : s.per_entry;
+  return f;
+}
+
+// A multinomial draw of s.total samples from the bucket frequencies, as
+// successive conditional binomials.
+void resample(const Stratum& s, std::mt19937_64& rng, std::vector<uint64_t>& out) {
+  out.assign(s.counts.size(), 0);
+  uint64_t remaining = s.total;
+  uint64_t mass = s.total;
+  for (size_t k = 0; k < s.counts.size() && remaining > 0; ++k) {
+    if (k + 1 == s.counts.size() || s.counts[k] >= mass) {
+      out[k] = remaining;
+      break;
+    }
+    const double p = static_cast<double>(s.counts[k]) / static_cast<double>(mass);
+    std::binomial_distribution<uint64_t> draw(remaining, p);
+    out[k] = draw(rng);
+    remaining -= out[k];
+    mass -= s.counts[k];
+  }
+}
+
+void finish_spread(FigureSpread& f, std::vector<double> replicates, double confidence) {
+  if (f.values.empty()) return;
+  f.median = median(f.values);
+  f.min = *std::min_element(f.values.begin(), f.values.end());
+  f.max = *std::max_element(f.values.begin(), f.values.end());
+  std::sort(replicates.begin(), replicates.end());
+  const double tail = (1.0 - confidence) / 2.0;
+  f.ci_low = quantile_sorted(replicates, tail);
+  f.ci_high = quantile_sorted(replicates, 1.0 - tail);
+}
+
+std::vector<double> latency_values(const CellResult& cell, double q, bool pass) {
+  std::vector<double> out;
+  for (const auto& rep : cell.repetitions)
+    out.push_back(
+        static_cast<double>((pass ? rep.pass_latency : rep.op_latency).percentile(q)));
+  return out;
+}
+
+double normal_sf(double z) {
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
+
+// Frequencies of U for sample sizes m <= n (no ties): f[u] = number of
+// arrangements with that U, from f(i, j, u) = f(i−1, j, u−j) + f(i, j−1, u).
+std::vector<double> u_frequencies(size_t m, size_t n) {
+  if (m > n) std::swap(m, n);
+  // by_i[i] holds f(i, j, ·) for the current j.
+  // With j = 0 (or i = 0) there is one arrangement, and its U is 0.
+  std::vector<std::vector<double>> by_i(m + 1, std::vector<double>{1.0});
+  for (size_t j = 1; j <= n; ++j) {
+    for (size_t i = 1; i <= m; ++i) {
+      std::vector<double> next(i * j + 1, 0.0);
+      const auto& left = by_i[i];  // f(i, j−1, ·)
+      for (size_t u = 0; u < left.size(); ++u)
+        next[u] += left[u];
+      const auto& down = by_i[i - 1];  // f(i−1, j, ·), already advanced to j
+      for (size_t u = 0; u < down.size(); ++u)
+        next[u + j] += down[u];
+      by_i[i] = std::move(next);
+    }
+  }
+  return by_i[m];
+}
+
+double exact_two_sided_p(double u_min, size_t n1, size_t n2) {
+  const std::vector<double> f = u_frequencies(n1, n2);
+  double total = 0, below = 0;
+  for (size_t u = 0; u < f.size(); ++u) {
+    total += f[u];
+    if (static_cast<double>(u) <= u_min) below += f[u];
+  }
+  return std::min(1.0, 2.0 * below / total);
+}
+
+double asymptotic_two_sided_p(double u_max, size_t n1, size_t n2, double tie_term) {
+  const double n = static_cast<double>(n1 + n2);
+  const double n1n2 = static_cast<double>(n1) * static_cast<double>(n2);
+  const double variance = n1n2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)));
+  if (variance <= 0) return 1.0;
+  const double z = (u_max - n1n2 / 2.0 - 0.5) / std::sqrt(variance);
+  return std::min(1.0, 2.0 * normal_sf(z));
+}
+
+}  // namespace
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+}
+
+double quantile_sorted(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const double h = static_cast<double>(sorted.size() - 1) * std::clamp(q, 0.0, 1.0);
+  const size_t lo = static_cast<size_t>(std::floor(h));
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+std::vector<double> op_percentiles(const CellResult& cell, double q) {
+  return latency_values(cell, q, false);
+}
+
+std::vector<double> pass_percentiles(const CellResult& cell, double q) {
+  return latency_values(cell, q, true);
+}
+
+std::vector<double> per_entry_values(const CellResult& cell) {
+  std::vector<double> out;
+  for (const auto& rep : cell.repetitions)
+    out.push_back(rep.per_entry_ns());
+  return out;
+}
+
+std::vector<double> entries_per_s_values(const CellResult& cell) {
+  std::vector<double> out;
+  for (const auto& rep : cell.repetitions)
+    out.push_back(rep.entries_per_s());
+  return out;
+}
+
+std::vector<double> anomaly_rate_values(const CellResult& cell) {
+  std::vector<double> out;
+  for (const auto& rep : cell.repetitions)
+    out.push_back(rep.reads ? static_cast<double>(rep.anomalies.total()) * 1e6 /
+                                  static_cast<double>(rep.reads)
+                            : 0.0);
+  return out;
+}
+
+CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& options) {
+  CellStatistics stats;
+  stats.repetitions = cell.repetitions.size();
+  if (cell.repetitions.empty()) return stats;
+
+  std::vector<Stratum> strata;
+  stats.min_samples_per_repetition = UINT64_MAX;
+  for (const auto& rep : cell.repetitions) {
+    strata.push_back(stratum_of(rep));
+    const Figures f = figures_of(strata.back(), strata.back().counts);
+    stats.op_p50.values.push_back(f.p50);
+    stats.op_p99.values.push_back(f.p99);
+    stats.op_p999.values.push_back(f.p999);
+    stats.per_entry_ns.values.push_back(f.per_entry);
+    stats.samples += strata.back().total;
+    stats.min_samples_per_repetition =
+        std::min(stats.min_samples_per_repetition, strata.back().total);
+  }
+
+  std::mt19937_64 rng(options.seed);
+  const size_t b_count = static_cast<size_t>(std::max(1, options.resamples));
+  std::vector<double> p50(b_count), p99(b_count), p999(b_count), per_entry(b_count);
+  std::vector<uint64_t> counts;
+  std::vector<double> r50(strata.size()), r99(strata.size()), r999(strata.size()),
+      rpe(strata.size());
+  for (size_t b = 0; b < b_count; ++b) {
+    for (size_t r = 0; r < strata.size(); ++r) {
+      resample(strata[r], rng, counts);
+      const Figures f = figures_of(strata[r], counts);
+      r50[r] = f.p50;
+      r99[r] = f.p99;
+      r999[r] = f.p999;
+      rpe[r] = f.per_entry;
+    }
+    p50[b] = median(r50);
+    p99[b] = median(r99);
+    p999[b] = median(r999);
+    per_entry[b] = median(rpe);
+  }
+  finish_spread(stats.op_p50, std::move(p50), options.confidence);
+  finish_spread(stats.op_p99, std::move(p99), options.confidence);
+  finish_spread(stats.op_p999, std::move(p999), options.confidence);
+  finish_spread(stats.per_entry_ns, std::move(per_entry), options.confidence);
+  // The per-entry figure is reads-weighted, not a percentile of the
+  // histogram: keep its exact per-repetition values.
+  for (size_t r = 0; r < strata.size(); ++r)
+    stats.per_entry_ns.values[r] = strata[r].per_entry;
+  stats.per_entry_ns.median = median(stats.per_entry_ns.values);
+
+  const uint64_t weakest = stats.min_samples_per_repetition;
+  const std::string where = stats.repetitions > 1 ? " in its smallest repetition" : "";
+  if (weakest < kSamplesForP99)
+    stats.warnings.push_back(fmt::format(
+        "op p99 rests on {} samples{}, fewer than the {} a P99 needs", grouped(weakest), where,
+        grouped(kSamplesForP99)));
+  if (weakest < kSamplesForP999)
+    stats.warnings.push_back(fmt::format(
+        "op p99.9 rests on {} samples{}, fewer than the {} a P99.9 needs", grouped(weakest), where,
+        grouped(kSamplesForP999)));
+  if (stats.repetitions == 1)
+    stats.warnings.push_back(
+        "1 repetition: no spread across windows is known (use --repetitions 3 or more)");
+  return stats;
+}
+
+MannWhitneyResult mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y) {
+  MannWhitneyResult result;
+  const size_t n1 = x.size(), n2 = y.size();
+  if (n1 == 0 || n2 == 0) return result;
+  std::vector<std::pair<double, int>> all;
+  for (double v : x)
+    all.emplace_back(v, 0);
+  for (double v : y)
+    all.emplace_back(v, 1);
+  std::sort(all.begin(), all.end());
+  double rank_sum_x = 0, tie_term = 0;
+  bool ties = false;
+  for (size_t i = 0; i < all.size();) {
+    size_t j = i;
+    while (j < all.size() && all[j].first == all[i].first)
+      ++j;
+    const double t = static_cast<double>(j - i);
+    const double mid_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    for (size_t k = i; k < j; ++k)
+      if (all[k].second == 0) rank_sum_x += mid_rank;
+    if (t > 1) {
+      ties = true;
+      tie_term += t * t * t - t;
+    }
+    i = j;
+  }
+  const double n1d = static_cast<double>(n1);
+  result.u1 = rank_sum_x - n1d * (n1d + 1.0) / 2.0;
+  result.u2 = n1d * static_cast<double>(n2) - result.u1;
+  result.exact = !ties && (n1 <= 8 || n2 <= 8);
+  if (result.exact)
+    result.p_value = exact_two_sided_p(std::min(result.u1, result.u2), n1, n2);
+  else
+    result.p_value = asymptotic_two_sided_p(std::max(result.u1, result.u2), n1, n2, tie_term);
+  return result;
+}
+
+double mann_whitney_min_p(size_t n1, size_t n2) {
+  if (n1 == 0 || n2 == 0) return 1.0;
+  if (n1 <= 8 || n2 <= 8) return exact_two_sided_p(0, n1, n2);
+  return asymptotic_two_sided_p(static_cast<double>(n1) * static_cast<double>(n2), n1, n2, 0);
+}
+
+}  // namespace mapsla

@@ -1,0 +1,95 @@
+// Child processes for tests that drive real programs (mapsla, Chromium,
+// Prometheus). Each child gets its own process group, so that ending it also
+// ends whatever it started (Chromium's helpers); the destructor ends and
+// reaps the group on every path (SIGTERM, then SIGKILL after a grace period).
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mapsla::testing {
+
+class ChildProcess {
+ public:
+  // Starts argv[0] (an absolute path) with stdout and stderr into `log`.
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log) : log_(log) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::setpgid(0, 0);
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int null = ::open("/dev/null", O_RDONLY);
+      ::dup2(null, STDIN_FILENO);
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+      std::vector<char*> args;
+      for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    if (pid_ > 0) ::setpgid(pid_, pid_);  // also from here: no race with kill()
+  }
+  ~ChildProcess() { stop(); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // The exit status (128 + signal when killed), or nullopt at the deadline.
+  std::optional<int> wait_for(std::chrono::milliseconds timeout) {
+    if (status_) return status_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      int status = 0;
+      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        kill_group(SIGKILL);  // helpers the child left behind
+        return status_;
+      }
+      if (done < 0 || std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  // SIGTERM to the group, SIGKILL after `grace`; reaps the child and
+  // returns its exit status (128 + signal when a signal ended it).
+  int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000)) {
+    if (pid_ <= 0) return -1;
+    if (status_) return *status_;
+    kill_group(SIGTERM);
+    if (!wait_for(grace)) {
+      kill_group(SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      status_ = 128 + SIGKILL;
+    }
+    return *status_;
+  }
+
+  std::string log() const {
+    std::ifstream in(log_);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+ private:
+  void kill_group(int sig) {
+    if (pid_ > 0) ::kill(-pid_, sig);
+  }
+  pid_t pid_ = -1;
+  std::filesystem::path log_;
+  std::optional<int> status_;
+};
+
+}  // namespace mapsla::testing

@@ -1,0 +1,255 @@
+// External readers against the real kernel: the Go reader on cilium/ebpf in
+// each mode, run without any capability; the bpftool adapter; and readers
+// that write garbage, hang or crash, which must fail with the reason and
+// leave no process, pin or descriptor behind.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "harness/oracle.h"
+#include "harness/target_map.h"
+#include "harness/util/clock.h"
+#include "readers/external_reader.h"
+#include "readers/registry.h"
+#include "tests/integration/run_scenario.h"
+
+namespace mapsla {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::cell;
+using ::testing::HasSubstr;
+using testing::run_yaml;
+
+const std::string kReaders = MAPSLA_SOURCE_DIR "/tests/integration/readers/";
+
+std::map<std::string, std::string> proc_status(pid_t pid) {
+  std::map<std::string, std::string> out;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    out[line.substr(0, colon)] = value;
+  }
+  return out;
+}
+
+size_t open_fds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd"))
+    ++n;
+  return n;
+}
+
+// A zombie waiting for its new parent to reap it counts as gone.
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z' &&
+         line[close + 2] != 'X';
+}
+
+class ExternalReaderTest : public testing::PrivilegedTest {
+ protected:
+  void SetUp() override {
+    testing::PrivilegedTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    // The readers run as nobody: they must be able to write their pid file.
+    dir_ = fs::temp_directory_path() / ("mapsla_ext_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    ::chmod(dir_.c_str(), 01777);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    testing::PrivilegedTest::TearDown();
+  }
+
+  std::vector<pid_t> pids(const std::string& name) const {
+    std::vector<pid_t> out;
+    std::ifstream in(dir_ / name);
+    for (pid_t pid; in >> pid;)
+      out.push_back(pid);
+    return out;
+  }
+
+  // Runs one misbehaving script as an external reader on a small quiet map
+  // and checks that nothing is left: processes, our run's pins, descriptors.
+  CellResult run_script(const std::string& script, const std::string& extra = "") {
+    const size_t fds_before = open_fds();
+    const std::string pid_file = (dir_ / script).string() + ".pids";
+    const auto cells = run_yaml(
+        "map: {kind: hash, entries: 1024, value_size: 64}\n"
+        "writer: {driver: none}\n"
+        "readers:\n"
+        "  - {reader: external, mode: lookup, command: [" +
+        kReaders + script + ", " + pid_file + "]" + extra +
+        "}\n"
+        "run: {warmup: 0s, duration: 200ms}\n");
+    EXPECT_EQ(open_fds(), fds_before) << "descriptors left behind";
+    EXPECT_FALSE(fs::exists("/sys/fs/bpf/mapsla/itest-" + std::to_string(::getpid())));
+    std::ifstream in(pid_file);
+    for (pid_t pid; in >> pid;)
+      EXPECT_FALSE(alive(pid)) << script << ": process " << pid << " left behind";
+    EXPECT_EQ(cells.size(), 1u);
+    return cells.front();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ExternalReaderTest, GoReaderReadsAQuietMapCleanlyInEveryMode) {
+  if (std::string(MAPSLA_GO_READER_PATH).empty())
+    MAPSLA_SKIP_OR_FAIL("mapsla-go-reader was not built (go or golang-github-cilium-ebpf-dev)");
+  const auto cells = run_yaml(R"(
+map: {kind: hash, entries: 4096, value_size: 64}
+writer: {driver: none}
+readers:
+  - {reader: go-cilium, mode: lookup}
+  - {reader: go-cilium, mode: iterate}
+  - {reader: go-cilium, mode: batch, batch_size: 256}
+run: {warmup: 0s, duration: 400ms}
+)");
+  for (const char* mode : {"lookup", "iterate", "batch"}) {
+    const CellResult& c = cell(cells, "go-cilium", mode);
+    ASSERT_EQ(c.status, CellStatus::ok) << mode << ": " << c.reason;
+    const RepetitionResult r = c.pooled();
+    EXPECT_GE(r.passes, 1u) << mode;
+    EXPECT_EQ(r.reads, r.passes * 4096) << mode;
+    EXPECT_EQ(r.anomalies.total(), 0u)
+        << mode << ": torn " << r.anomalies.torn << " missing " << r.anomalies.missing
+        << " skipped " << r.anomalies.skipped << " dup " << r.anomalies.duplicate << " stale "
+        << r.anomalies.stale << " errors " << r.anomalies.error_total();
+    // Per-entry latencies for lookup and iterate, one op per pass for batch.
+    EXPECT_EQ(r.ops, std::string(mode) == "batch" ? r.passes : r.reads) << mode;
+  }
+}
+
+TEST_F(ExternalReaderTest, GoReaderRunsAsNobodyWithNoCapabilityAndAReadOnlyMap) {
+  if (std::string(MAPSLA_GO_READER_PATH).empty())
+    MAPSLA_SKIP_OR_FAIL("mapsla-go-reader was not built (go or golang-github-cilium-ebpf-dev)");
+  MapSpec spec;
+  spec.kind = MapKind::hash;
+  spec.entries = spec.keys = 2048;
+  TargetMap target(spec, "mapsla_ext_cap");
+  VersionBoard board(spec.keys);
+  target.prefill(board);
+  PinDir pins("itest-cap-" + std::to_string(::getpid()));
+  const std::string pin = pins.pin(target.fd(), "target").string();
+  const ReadTarget read_target{target.view(), spec.keys, WriterPattern::inplace, pin};
+
+  Fields options(YAML::Load("{}"), std::make_shared<const std::string>("inline.yaml"), "");
+  auto reader = builtin_readers().find("go-cilium")->create("lookup", options);
+  auto& external = dynamic_cast<ExternalReader&>(*reader);
+  external.attach(read_target);
+  external.begin_window(now_ns() + 2'000'000'000);
+  const pid_t pid = external.child_pid();
+  ASSERT_GT(pid, 0);
+
+  const auto status = proc_status(pid);
+  EXPECT_EQ(status.at("CapEff"), "0000000000000000");
+  EXPECT_EQ(status.at("CapPrm"), "0000000000000000");
+  EXPECT_EQ(status.at("CapInh"), "0000000000000000");
+  EXPECT_EQ(status.at("CapBnd"), "0000000000000000");
+  EXPECT_EQ(status.at("CapAmb"), "0000000000000000");
+  EXPECT_EQ(status.at("NoNewPrivs"), "1");
+  EXPECT_EQ(status.at("Uid"), "65534\t65534\t65534\t65534");
+  EXPECT_EQ(status.at("Gid"), "65534\t65534\t65534\t65534");
+  EXPECT_EQ(status.at("Groups"), "");
+  // Every map descriptor it holds is read-only.
+  int map_fds = 0;
+  const fs::path fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& e : fs::directory_iterator(fd_dir)) {
+    std::error_code ec;
+    if (fs::read_symlink(e.path(), ec).string() != "anon_inode:bpf-map") continue;
+    ++map_fds;
+    std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + e.path().filename().string());
+    std::string key, flags;
+    while (info >> key >> flags && key != "flags:") {
+    }
+    EXPECT_EQ(std::stoi(flags, nullptr, 8) & O_ACCMODE, O_RDONLY) << e.path();
+  }
+  EXPECT_GE(map_fds, 1);
+
+  // And it reads every key, correctly, from there.
+  Oracle oracle(read_target, board, external.entries_per_block());
+  oracle.begin_pass();
+  external.read_pass(oracle);
+  oracle.end_pass();
+  EXPECT_EQ(oracle.results().reads, spec.keys);
+  EXPECT_EQ(oracle.results().anomalies.total(), 0u);
+  external.end_window();
+  EXPECT_EQ(external.child_pid(), -1);
+  EXPECT_FALSE(alive(pid));
+  external.detach();
+}
+
+TEST_F(ExternalReaderTest, GarbageFailsWithTheFrameErrorAndLeavesNothing) {
+  const CellResult c = run_script("garbage.sh");
+  EXPECT_EQ(c.status, CellStatus::failed);
+  EXPECT_THAT(c.reason, HasSubstr("external reader frame: bad_magic"));
+  EXPECT_THAT(c.reason, HasSubstr("at byte 40"));
+  EXPECT_EQ(pids("garbage.sh.pids").size(), 2u);
+}
+
+TEST_F(ExternalReaderTest, HangIsKilledAtTheDeadlinePlusTimeout) {
+  const auto started = std::chrono::steady_clock::now();
+  const CellResult c = run_script("hang.sh", ", timeout: 300ms");
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(c.status, CellStatus::failed);
+  EXPECT_THAT(c.reason, HasSubstr("timeout"));
+  // 200 ms window + 300 ms timeout, plus map setup and teardown.
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+  EXPECT_GE(took, std::chrono::milliseconds(500));
+  EXPECT_EQ(pids("hang.sh.pids").size(), 2u);
+}
+
+TEST_F(ExternalReaderTest, CrashIsReportedWithItsSignal) {
+  const CellResult c = run_script("crash.sh");
+  EXPECT_EQ(c.status, CellStatus::failed);
+  EXPECT_THAT(c.reason, HasSubstr("killed by signal 11 (SIGSEGV)"));
+  EXPECT_EQ(pids("crash.sh.pids").size(), 1u);
+}
+
+TEST_F(ExternalReaderTest, ExitStatusThreeIsNotApplicableWithTheReason) {
+  const CellResult c = run_script("not_applicable.sh");
+  EXPECT_EQ(c.status, CellStatus::not_applicable);
+  EXPECT_EQ(c.reason, "this reader only reads arrays, not a hash");
+}
+
+TEST_F(ExternalReaderTest, BpftoolReadsQuietMapsCleanly) {
+  if (resolve_executable("bpftool", {"/usr/sbin", "/usr/local/sbin", "/sbin"}).empty())
+    MAPSLA_SKIP_OR_FAIL("bpftool not installed");
+  for (const char* kind : {"hash", "percpu_array"}) {
+    const auto cells = run_yaml(std::string("map: {kind: ") + kind +
+                                ", entries: 1024, value_size: 64}\n"
+                                "writer: {driver: none}\n"
+                                "readers: [{reader: bpftool}]\n"
+                                "run: {warmup: 0s, duration: 300ms}\n");
+    const CellResult& c = cell(cells, "bpftool", "dump");
+    ASSERT_EQ(c.status, CellStatus::ok) << kind << ": " << c.reason;
+    const RepetitionResult r = c.pooled();
+    EXPECT_GE(r.passes, 1u) << kind;
+    EXPECT_EQ(r.reads, r.passes * 1024) << kind;
+    EXPECT_EQ(r.ops, r.passes) << kind;
+    EXPECT_EQ(r.anomalies.total(), 0u)
+        << kind << ": torn " << r.anomalies.torn << " skipped " << r.anomalies.skipped << " errors "
+        << r.anomalies.error_total();
+  }
+}
+
+}  // namespace
+}  // namespace mapsla

@@ -1,0 +1,155 @@
+// `mapsla run scenarios/packet-loss.yaml` stopped by a signal: SIGINT unwinds
+// everything (namespaces, veth, qdiscs, filters, pins); SIGKILL leaves the
+// namespaces and pins, and `mapsla cleanup --run-id ID` removes them,
+// idempotently, saying what it removed.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "harness/net/command.h"
+#include "harness/net/netns.h"
+#include "tests/integration/privileged.h"
+
+namespace mapsla {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (const auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::string run_id_in(const fs::path& log) {
+  static const std::regex started("mapsla run ([0-9a-f]{8}):");
+  std::smatch match;
+  const std::string text = slurp(log);
+  return std::regex_search(text, match, started) ? match[1].str() : std::string();
+}
+
+bool pins_left(const std::string& run_id) {
+  std::error_code ec;
+  return fs::exists(fs::path("/sys/fs/bpf/mapsla") / run_id, ec);
+}
+
+// Everything the run could leave, as one readable line ("" when clean).
+std::string leftovers(const std::string& run_id) {
+  const LinkNames names = link_names(run_id);
+  std::string out;
+  const std::string netns = run_command({"ip", "netns", "list"}).out;
+  if (netns.find("mapsla-" + run_id) != std::string::npos) out += "netns: " + netns + "; ";
+  std::error_code ec;
+  for (const auto& dev : {names.tx_dev, names.rx_dev})
+    if (fs::exists("/sys/class/net/" + dev, ec)) out += "veth " + dev + "; ";
+  const std::string qdiscs = run_command({"tc", "qdisc", "show"}).out;
+  if (qdiscs.find("ms" + run_id) != std::string::npos) out += "qdisc: " + qdiscs + "; ";
+  if (pins_left(run_id)) out += "pins under /sys/fs/bpf/mapsla/" + run_id + "; ";
+  return out;
+}
+
+class PacketLossCliTest : public testing::PrivilegedTest {
+ protected:
+  void SetUp() override {
+    testing::PrivilegedTest::SetUp();
+    if (IsSkipped()) return;
+    MAPSLA_REQUIRE_FEATURE(cls_bpf);
+    dir_ = fs::temp_directory_path() / ("mapsla_loss_cli_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    // Never leave a run's objects behind, whatever the test's outcome.
+    if (!run_id_.empty()) run_command({MAPSLA_BINARY, "cleanup", "--run-id", run_id_});
+    if (!dir_.empty()) fs::remove_all(dir_);
+    testing::PrivilegedTest::TearDown();
+  }
+
+  // Starts the packet-loss scenario and returns once its traffic runs.
+  pid_t start_run() {
+    const pid_t pid = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/packet-loss.yaml",
+                             "--duration", "30s", "--out", (dir_ / "out").string()},
+                            dir_ / "log");
+    for (int i = 0; i < 200; ++i) {
+      if (run_id_.empty()) run_id_ = run_id_in(dir_ / "log");
+      if (!run_id_.empty() && pins_left(run_id_) && netns_exists(link_names(run_id_).rx_netns))
+        break;
+      std::this_thread::sleep_for(50ms);
+    }
+    return pid;
+  }
+
+  fs::path dir_;
+  std::string run_id_;
+};
+
+TEST_F(PacketLossCliTest, SigintRemovesNamespacesVethQdiscsAndPins) {
+  const pid_t pid = start_run();
+  ASSERT_FALSE(run_id_.empty()) << slurp(dir_ / "log");
+  ASSERT_TRUE(netns_exists(link_names(run_id_).tx_netns)) << slurp(dir_ / "log");
+  std::this_thread::sleep_for(300ms);
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit(pid), 130) << slurp(dir_ / "log");
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 5s) << "stop took too long";
+  EXPECT_EQ(leftovers(run_id_), "");
+  const std::string report = slurp(dir_ / "out" / "report.json");
+  EXPECT_THAT(report, HasSubstr("interrupted"));
+  EXPECT_THAT(report, HasSubstr("packet_loss"));
+}
+
+TEST_F(PacketLossCliTest, SigkillThenCleanupRemovesEverythingIdempotently) {
+  const pid_t pid = start_run();
+  ASSERT_FALSE(run_id_.empty()) << slurp(dir_ / "log");
+  std::this_thread::sleep_for(300ms);
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  // The killed run could not undo anything: the test must see it first.
+  ASSERT_NE(leftovers(run_id_), "");
+  ASSERT_TRUE(netns_exists(link_names(run_id_).tx_netns));
+
+  const CommandResult first = run_command({MAPSLA_BINARY, "cleanup", "--run-id", run_id_});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("removed network namespace mapsla-" + run_id_ + "-tx"));
+  EXPECT_THAT(first.out, HasSubstr("removed network namespace mapsla-" + run_id_ + "-rx"));
+  EXPECT_THAT(first.out, HasSubstr("removed pin"));
+  EXPECT_EQ(leftovers(run_id_), "");
+
+  const CommandResult again = run_command({MAPSLA_BINARY, "cleanup", "--run-id", run_id_});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.out, HasSubstr("nothing to clean up"));
+}
+
+}  // namespace
+}  // namespace mapsla
