@@ -23,11 +23,14 @@ ReaderDescriptor BatchedReader::descriptor() {
       "BPF_MAP_LOOKUP_BATCH, batch_size entries per call; ENOSPC grows the batch",
       {"batch"},
       [](const std::string&, Fields& options) {
-        const auto batch =
+        const bool batch_given = options.has("batch_size");
+        auto batch =
             static_cast<uint32_t>(options.integer("batch_size", 1, kMaxEntries, kDefaultBatchSize));
         uint32_t max_batch = 0;
         if (options.has("max_batch_size")) {
           max_batch = static_cast<uint32_t>(options.integer("max_batch_size", 1, kMaxEntries));
+          // Only an explicit batch_size conflicts; the default shrinks to fit.
+          if (!batch_given) batch = std::min(batch, max_batch);
           if (max_batch < batch)
             options.fail("max_batch_size",
                          fmt::format("{} is below batch_size {}", max_batch, batch));
@@ -35,10 +38,6 @@ ReaderDescriptor BatchedReader::descriptor() {
         options.mark_known("max_batch_size");
         return std::make_unique<BatchedReader>(batch, max_batch);
       }};
-  d.check = [](Fields& options, const TargetSpec& target) {
-    options.integer("batch_size", 1, target.entries, kDefaultBatchSize);
-    if (options.has("max_batch_size")) options.integer("max_batch_size", 1, target.entries);
-  };
   return d;
 }
 

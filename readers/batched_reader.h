@@ -46,6 +46,9 @@ class BatchedReader final : public Reader {
   void read_pass(PassSink& sink) override;
   size_t entries_per_block() const override;
   std::vector<std::pair<std::string, std::string>> settings() const override;
+  std::vector<std::pair<std::string, uint64_t>> figures() const override {
+    return {{"enospc_retries", enospc_}, {"largest_batch", largest_batch_}};
+  }
 
   uint32_t batch_size() const { return batch_size_; }
   uint32_t max_batch_size() const { return max_batch_; }

@@ -25,8 +25,14 @@
 // throws with its exit status and the tail of its output; exit status 3
 // throws ReaderNotApplicable with the program's first output line. In every
 // case the process group is SIGKILLed and reaped before the throw or, at the
-// latest, in end_window(), which sends SIGTERM, drains the pipes to
-// end-of-file, and SIGKILLs after min(timeout, 2 s).
+// latest, in end_window(), which sends SIGTERM, drains the pipes until the
+// program exits, and SIGKILLs the group after min(timeout, 2 s). A program
+// that exits 0 early after at least one pass is fine: read_pass() then
+// returns without a pass (the oracle does not count it) until the deadline.
+//
+// Threading: begin_window(), read_pass() and end_window() run on the
+// runner's reader thread (the program's PR_SET_PDEATHSIG follows that
+// thread); attach()/detach() on the runner's thread.
 #pragma once
 
 #include <sys/types.h>

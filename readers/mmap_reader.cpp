@@ -100,21 +100,37 @@ std::vector<std::pair<std::string, std::string>> MmapReader::settings() const {
           {"max_attempts", std::to_string(max_attempts_)}};
 }
 
-void MmapReader::read_pass(PassSink& sink) {
-  switch (mode_) {
-    case Mode::seqlock:
-      return read_keys<Mode::seqlock>(sink);
-    case Mode::double_read:
-      return read_keys<Mode::double_read>(sink);
-    case Mode::none:
-      return read_keys<Mode::none>(sink);
+// A copy of a size known at compile time is inlined as a few vector moves;
+// a run-time size calls memcpy, which costs as much as the copy itself.
+template <MmapReader::Mode M>
+void MmapReader::read_sized(PassSink& sink) {
+  switch (value_size_) {
+    case MAPSLA_VALUE_SIZE_SMALL:
+      return read_keys<M, MAPSLA_VALUE_SIZE_SMALL>(sink);
+    case MAPSLA_VALUE_SIZE_MEDIUM:
+      return read_keys<M, MAPSLA_VALUE_SIZE_MEDIUM>(sink);
+    case MAPSLA_VALUE_SIZE_LARGE:
+      return read_keys<M, MAPSLA_VALUE_SIZE_LARGE>(sink);
+    default:
+      return read_keys<M, 0>(sink);
   }
 }
 
-template <MmapReader::Mode M>
+void MmapReader::read_pass(PassSink& sink) {
+  switch (mode_) {
+    case Mode::seqlock:
+      return read_sized<Mode::seqlock>(sink);
+    case Mode::double_read:
+      return read_sized<Mode::double_read>(sink);
+    case Mode::none:
+      return read_sized<Mode::none>(sink);
+  }
+}
+
+template <MmapReader::Mode M, uint32_t kSize>
 void MmapReader::read_keys(PassSink& sink) {
   ReadBlock& block = sink.block();
-  const size_t size = value_size_;
+  const size_t size = kSize ? kSize : value_size_;
   block.start(now_ns());
   for (uint32_t key = 0; key < key_count_;) {
     const uint32_t group = std::min(entries_per_op_, key_count_ - key);

@@ -58,6 +58,8 @@ class MmapReader final : public Reader {
 
  private:
   template <Mode M>
+  void read_sized(PassSink& sink);
+  template <Mode M, uint32_t kSize>  // kSize 0: value_size_ at run time
   void read_keys(PassSink& sink);
 
   Mode mode_;

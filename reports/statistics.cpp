@@ -20,61 +20,89 @@ std::string grouped(uint64_t n) {
   return out;
 }
 
+constexpr double kQuantiles[3] = {50, 99, 99.9};
+
+uint64_t rank_of(double q, uint64_t total) {
+  return std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(total))));
+}
+
 // One repetition's op-latency histogram, flattened to its non-empty buckets.
 // Each bucket stands for the value LatencyHistogram::percentile() reports for
 // it, so a resample equal to the original reproduces the point estimate.
+// Buckets that a resampled P50/P99/P99.9 cannot reach (their cumulative count
+// is more than 10 σ of the binomial rank away from every rank) are merged:
+// that keeps a replicate to a few dozen binomial draws instead of one per
+// bucket, without changing what the replicates can return.
 struct Stratum {
   std::vector<double> values;
   std::vector<uint64_t> counts;
   uint64_t total = 0;
-  double mean = 0;       // of `values` weighted by `counts`
-  double per_entry = 0;  // the repetition's own per-entry cost
+  double relative_se = 0;  // standard error of the mean op latency ÷ the mean
+  double per_entry = 0;    // the repetition's own per-entry cost
 };
 
 Stratum stratum_of(const RepetitionResult& rep) {
   Stratum s;
   const LatencyHistogram& h = rep.op_latency;
-  double sum = 0;
-  for (const auto& [lower, n] : h.buckets()) {
+  s.total = h.count();
+  s.per_entry = rep.per_entry_ns();
+  if (s.total == 0) return s;
+  const double n = static_cast<double>(s.total);
+  std::pair<double, double> windows[3];
+  for (int i = 0; i < 3; ++i) {
+    const double p = kQuantiles[i] / 100.0;
+    const double half = 10.0 * std::sqrt(n * p * (1.0 - p)) + 10.0;
+    const double r = static_cast<double>(rank_of(kQuantiles[i], s.total));
+    windows[i] = {r - half, r + half};
+  }
+  double sum = 0, sum_sq = 0, seen = 0;
+  bool in_gap = false;
+  for (const auto& [lower, count] : h.buckets()) {
     const uint64_t mid =
         lower + (LatencyHistogram::width_of(LatencyHistogram::index_of(lower)) - 1) / 2;
     const double value = static_cast<double>(std::clamp(mid, h.min(), h.max()));
+    const double c = static_cast<double>(count);
+    sum += value * c;
+    sum_sq += value * value * c;
+    const double first = seen + 1, last = seen + c;
+    seen = last;
+    bool keep = false;
+    for (const auto& [lo, hi] : windows)
+      keep = keep || (first <= hi && last >= lo);
+    if (!keep && in_gap) {
+      s.counts.back() += count;
+      s.values.back() = value;
+      continue;
+    }
     s.values.push_back(value);
-    s.counts.push_back(n);
-    s.total += n;
-    sum += value * static_cast<double>(n);
+    s.counts.push_back(count);
+    in_gap = !keep;
   }
-  s.mean = s.total ? sum / static_cast<double>(s.total) : 0.0;
-  s.per_entry = rep.per_entry_ns();
+  const double mean = sum / n;
+  const double variance = std::max(0.0, sum_sq / n - mean * mean);
+  s.relative_se = mean > 0 ? std::sqrt(variance / n) / mean : 0.0;
   return s;
 }
 
-uint64_t rank_of(double q, uint64_t total) {
-  return std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(total))));
-}
-
 struct Figures {
-  double p50 = 0, p99 = 0, p999 = 0, per_entry = 0;
+  double p50 = 0, p99 = 0, p999 = 0;
 };
 
-// Nearest-rank percentiles and the per-entry cost of `counts` over `s`.
+// Nearest-rank percentiles of `counts` over `s`.
 Figures figures_of(const Stratum& s, const std::vector<uint64_t>& counts) {
   Figures f;
   if (s.total == 0) return f;
-  const uint64_t ranks[3] = {rank_of(50, s.total), rank_of(99, s.total), rank_of(99.9, s.total)};
+  const uint64_t ranks[3] = {rank_of(kQuantiles[0], s.total), rank_of(kQuantiles[1], s.total),
+                             rank_of(kQuantiles[2], s.total)};
   double* outs[3] = {&f.p50, &f.p99, &f.p999};
   int next = 0;
   uint64_t seen = 0;
-  double sum = 0;
-  for (size_t k = 0; k < counts.size(); ++k) {
+  for (size_t k = 0; k < counts.size() && next < 3; ++k) {
     seen += counts[k];
-    sum += s.values[k] * static_cast<double>(counts[k]);
     while (next < 3 && seen >= ranks[next])
       *outs[next++] = s.values[k];
   }
-  // The per-entry cost scales with the mean op latency of the resample.
-  const double mean = sum / static_cast<double>(s.total);
-  f.per_entry = s.mean > 0 ? s.per_entry * mean / s.mean : s.per_entry;
   return f;
 }
 
@@ -222,13 +250,14 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
     stats.op_p50.values.push_back(f.p50);
     stats.op_p99.values.push_back(f.p99);
     stats.op_p999.values.push_back(f.p999);
-    stats.per_entry_ns.values.push_back(f.per_entry);
+    stats.per_entry_ns.values.push_back(strata.back().per_entry);
     stats.samples += strata.back().total;
     stats.min_samples_per_repetition =
         std::min(stats.min_samples_per_repetition, strata.back().total);
   }
 
   std::mt19937_64 rng(options.seed);
+  std::normal_distribution<double> normal;
   const size_t b_count = static_cast<size_t>(std::max(1, options.resamples));
   std::vector<double> p50(b_count), p99(b_count), p999(b_count), per_entry(b_count);
   std::vector<uint64_t> counts;
@@ -241,7 +270,9 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
       r50[r] = f.p50;
       r99[r] = f.p99;
       r999[r] = f.p999;
-      rpe[r] = f.per_entry;
+      // The per-entry cost scales with the mean op latency; the bootstrap
+      // distribution of a mean of this many samples is its normal limit.
+      rpe[r] = strata[r].per_entry * (1.0 + strata[r].relative_se * normal(rng));
     }
     p50[b] = median(r50);
     p99[b] = median(r99);
@@ -252,11 +283,6 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
   finish_spread(stats.op_p99, std::move(p99), options.confidence);
   finish_spread(stats.op_p999, std::move(p999), options.confidence);
   finish_spread(stats.per_entry_ns, std::move(per_entry), options.confidence);
-  // The per-entry figure is reads-weighted, not a percentile of the
-  // histogram: keep its exact per-repetition values.
-  for (size_t r = 0; r < strata.size(); ++r)
-    stats.per_entry_ns.values[r] = strata[r].per_entry;
-  stats.per_entry_ns.median = median(stats.per_entry_ns.values);
 
   const uint64_t weakest = stats.min_samples_per_repetition;
   const std::string where = stats.repetitions > 1 ? " in its smallest repetition" : "";

@@ -11,7 +11,9 @@
 // bootstrap over the op-latency samples instead: each replicate redraws every
 // repetition's samples (a multinomial draw from its histogram, same count),
 // recomputes that repetition's figure and takes the median across
-// repetitions — the same estimator as the reported value. It covers the
+// repetitions — the same estimator as the reported value. (The per-entry
+// cost scales with the mean op latency, whose bootstrap distribution is drawn
+// from its normal limit, mean ± standard error.) It covers the
 // uncertainty of finite samples within the windows. Drift between windows is
 // shown separately as min–max, and compare tests it with Mann–Whitney U over
 // the repetition values. Samples are treated as independent; latency bursts

@@ -77,6 +77,7 @@ MapPressureFault::MapPressureFault(const FaultSpec& spec, const FaultContext& co
       target_(*context.target),
       board_(*context.board),
       lru_(context.scenario.map.kind == MapKind::lru_hash),
+      writer_running_(context.scenario.writer.driver != "none"),
       keys_(context.scenario.map.keys),
       extra_(options_.extra_keys ? options_.extra_keys : context.scenario.map.entries),
       cpus_(options_.cpus.empty() ? context.scenario.writer.cpus : options_.cpus) {
@@ -268,7 +269,7 @@ void MapPressureFault::stop() {
     // The writers re-insert evicted keys with fresh versions; give them a
     // moment, then put back only what is still missing.
     stop_facts_["key_set_evicted_at_stop"] = key_set_evicted_at_stop_;
-    for (int i = 0; i < 20 && present_in(0, keys_) < keys_; ++i)
+    for (int i = 0; writer_running_ && i < 20 && present_in(0, keys_) < keys_; ++i)
       std::this_thread::sleep_for(10ms);
     std::vector<std::byte> value(map.value_buffer_size());
     const uint32_t value_size = map.info().value_size;

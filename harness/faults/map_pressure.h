@@ -94,6 +94,7 @@ class MapPressureFault final : public Fault {
   TargetMap& target_;
   VersionBoard& board_;
   bool lru_;
+  bool writer_running_;  // the scenario's writer re-inserts evicted keys itself
   uint32_t keys_;
   uint32_t extra_;
   std::vector<int> cpus_;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "tests/integration/privileged.h"
@@ -54,9 +55,22 @@ std::string slurp(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-bool run_left_pins() {
+// Run directories under /sys/fs/bpf/mapsla. Tests compare against the set
+// taken before their run, so a leftover of some other process is reported by
+// name instead of failing every later test.
+std::set<std::string> pinned_runs() {
+  std::set<std::string> runs;
   std::error_code ec;
-  return fs::exists("/sys/fs/bpf/mapsla", ec) && !fs::is_empty("/sys/fs/bpf/mapsla", ec);
+  for (const auto& entry : fs::directory_iterator("/sys/fs/bpf/mapsla", ec))
+    runs.insert(entry.path().filename().string());
+  return runs;
+}
+
+std::string new_pins(const std::set<std::string>& before) {
+  std::string added;
+  for (const auto& run : pinned_runs())
+    if (!before.contains(run)) added += " /sys/fs/bpf/mapsla/" + run;
+  return added;
 }
 
 class CliRunTest : public testing::PrivilegedTest {
@@ -74,6 +88,7 @@ class CliRunTest : public testing::PrivilegedTest {
 };
 
 TEST_F(CliRunTest, QuietRunWritesTheFullReportAndExitsZero) {
+  const auto before = pinned_runs();
   Child c = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml", "--duration",
                    "300ms", "--out", (dir_ / "out").string()},
                   dir_ / "log");
@@ -83,7 +98,7 @@ TEST_F(CliRunTest, QuietRunWritesTheFullReportAndExitsZero) {
   const auto report = nlohmann::json::parse(slurp(dir_ / "out" / "report.json"));
   EXPECT_EQ(report["schema"], "mapsla.report/v1");
   EXPECT_TRUE(report["environment"]["features"].contains("bpf_loop"));
-  ASSERT_EQ(report["cells"].size(), 2u);
+  ASSERT_EQ(report["cells"].size(), 3u);  // naive keys, naive dump, iter
   for (const auto& cell : report["cells"]) {
     EXPECT_EQ(cell["status"], "ok");
     EXPECT_GT(cell["summary"]["op_latency_ns"]["count"].get<uint64_t>(), 0u);
@@ -92,23 +107,24 @@ TEST_F(CliRunTest, QuietRunWritesTheFullReportAndExitsZero) {
          {"torn", "missing", "skipped", "duplicate", "stale", "non_monotonic", "error"})
       EXPECT_EQ(cell["summary"]["anomalies"][cls], 0) << cls;
   }
-  EXPECT_FALSE(run_left_pins());
+  EXPECT_EQ(new_pins(before), "");
 }
 
 void expect_clean_stop(const fs::path& dir, int sig, int expected_exit) {
+  const auto before = pinned_runs();
   Child c = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/baseline.yaml", "--duration",
                    "30s", "--out", (dir / "out").string()},
                   dir / "log");
   // Wait until the run is measuring (its map is pinned), then stop it.
-  for (int i = 0; i < 200 && !run_left_pins(); ++i)
+  for (int i = 0; i < 200 && new_pins(before).empty(); ++i)
     std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE(run_left_pins()) << "run never pinned its map: " << slurp(c.log);
+  ASSERT_NE(new_pins(before), "") << "run never pinned its map: " << slurp(c.log);
   std::this_thread::sleep_for(300ms);
   const auto sent = std::chrono::steady_clock::now();
   ::kill(c.pid, sig);
   EXPECT_EQ(wait_exit(c.pid), expected_exit) << slurp(c.log);
   EXPECT_LT(std::chrono::steady_clock::now() - sent, 5s) << "stop took too long";
-  EXPECT_FALSE(run_left_pins()) << "pins left in /sys/fs/bpf/mapsla";
+  EXPECT_EQ(new_pins(before), "") << "pins left behind";
   // The partial report says why it is partial.
   const auto report = nlohmann::json::parse(slurp(dir / "out" / "report.json"));
   EXPECT_EQ(report["cells"][0]["status"], "failed");
@@ -126,6 +142,7 @@ TEST_F(CliRunTest, SigtermStopsCleanlyWithExit143) {
 }
 
 TEST_F(CliRunTest, WithoutCapabilitiesExitsFourNamingWhatIsMissing) {
+  const auto before = pinned_runs();
   if (::access("/usr/bin/setpriv", X_OK) != 0) MAPSLA_SKIP_OR_FAIL("setpriv (util-linux) missing");
   // A copy nobody can execute, outside any private directory.
   const fs::path binary = dir_ / "mapsla";
@@ -141,7 +158,7 @@ TEST_F(CliRunTest, WithoutCapabilitiesExitsFourNamingWhatIsMissing) {
   const std::string log = slurp(c.log);
   EXPECT_THAT(log, ::testing::HasSubstr("insufficient privileges"));
   EXPECT_THAT(log, ::testing::HasSubstr("CAP_BPF"));
-  EXPECT_FALSE(run_left_pins());
+  EXPECT_EQ(new_pins(before), "");
 }
 
 }  // namespace

@@ -160,14 +160,14 @@ TEST_F(FaultsTest, LruPressureEvictsAndEvictedKeysAreNeitherMissingNorSkipped) {
   // pressure keys evict it, and it stays gone until the fault restores it.
   const auto cells = testing::run_yaml(
       "name: lru\n"
-      "map: {kind: lru_hash, entries: 16384, keys: 8192}\n"
+      "map: {kind: lru_hash, entries: 4096, keys: 2048}\n"
       "writer: {driver: none}\n"
       "readers:\n"
       "  - {reader: naive, mode: keys, cpus: [0]}\n"
       "  - {reader: naive, mode: dump, cpus: [0]}\n"
       "faults:\n"
-      "  - {kind: map_pressure, extra_keys: 16384}\n"
-      "run: {warmup: 20ms, phases: {before: 200ms, during: 400ms, after: 200ms}, "
+      "  - {kind: map_pressure, extra_keys: 4096}\n"
+      "run: {warmup: 20ms, phases: {before: 150ms, during: 300ms, after: 150ms}, "
       "repetitions: 1}\n");
   uint64_t absent_during = 0;
   for (const CellResult& cell : cells) {
@@ -185,7 +185,7 @@ TEST_F(FaultsTest, LruPressureEvictsAndEvictedKeysAreNeitherMissingNorSkipped) {
     EXPECT_GT(counters["evictions"].get<uint64_t>(), 0u) << counters.dump();
     EXPECT_GT(counters["evictions_observed_detail"]["key_set_found_evicted_at_stop"].get<uint64_t>(),
               0u);
-    EXPECT_EQ(window["gone"]["key_set_present_after"], 8192);
+    EXPECT_EQ(window["gone"]["key_set_present_after"], 2048);
     EXPECT_EQ(window["gone"]["pressure_keys_present"], 0);
   }
   // The keys reader looked up evicted keys and the oracle saw them as absent.

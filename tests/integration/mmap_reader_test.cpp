@@ -51,28 +51,34 @@ TEST_F(MmapReaderTest, SeqlockValidationNeverTearsWhilePlainCopiesDo) {
   MAPSLA_REQUIRE_FEATURE(mmapable_array);
   MAPSLA_REQUIRE_FEATURE(bpf_loop);
   // 64 keys of 1 KiB rewritten flat out: a write takes long enough, and comes
-  // round to each key often enough, that plain copies overlap writes.
-  const auto cells = run_yaml(R"(
+  // round to each key often enough, that plain copies overlap writes. On a
+  // busy machine the writer and reader do not always run at the same moment,
+  // so rounds are added (at most three) until the plain copies have torn;
+  // the validated reads of every round count.
+  RepetitionResult s, n, d;
+  for (int round = 0; round < 3 && n.anomalies.torn == 0; ++round) {
+    const auto cells = run_yaml(R"(
 map: {kind: array, entries: 64, value_size: 1024}
 writer: {driver: test_run, pattern: seqlock, cpus: [1], keys_per_run: 64}
 readers:
   - {reader: mmap, mode: seqlock, cpus: [0]}
   - {reader: mmap, mode: none, cpus: [0]}
   - {reader: mmap, mode: double_read, cpus: [0]}
-run: {warmup: 0s, duration: 500ms}
+run: {warmup: 0s, duration: 400ms}
 )");
-  const CellResult& seqlock = cell(cells, "mmap", "seqlock");
-  const CellResult& none = cell(cells, "mmap", "none");
-  ASSERT_EQ(seqlock.status, CellStatus::ok) << seqlock.reason;
-  ASSERT_EQ(none.status, CellStatus::ok) << none.reason;
-  const RepetitionResult s = seqlock.pooled();
-  const RepetitionResult n = none.pooled();
-  const RepetitionResult d = cell(cells, "mmap", "double_read").pooled();
+    const CellResult& seqlock = cell(cells, "mmap", "seqlock");
+    const CellResult& none = cell(cells, "mmap", "none");
+    ASSERT_EQ(seqlock.status, CellStatus::ok) << seqlock.reason;
+    ASSERT_EQ(none.status, CellStatus::ok) << none.reason;
+    s.merge(seqlock.pooled());
+    n.merge(none.pooled());
+    d.merge(cell(cells, "mmap", "double_read").pooled());
+  }
   RecordProperty("seqlock", counts(s));
   RecordProperty("none", counts(n));
   RecordProperty("double_read", counts(d));
   EXPECT_GT(s.writer_updates, 0u);
-  EXPECT_GT(s.reads, 100'000u);
+  EXPECT_GE(s.reads, n.reads / 2) << counts(s) << " vs none " << counts(n);
   EXPECT_EQ(s.anomalies.torn, 0u) << counts(s);
   EXPECT_EQ(s.anomalies.non_monotonic, 0u) << counts(s);
   // Proof that the check had writes to reject: some reads needed another copy.

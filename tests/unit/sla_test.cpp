@@ -236,8 +236,8 @@ TEST(SlaParser, MistakesNameFileLineAndField) {
             "sla.yaml:2: field 'sla[0].op_p99': '5' needs a unit (e.g. 5us, 800ns, 2ms)");
   EXPECT_EQ(parse_error("sla:\n  op_p99: soon\n"),
             "sla.yaml:2: field 'sla.op_p99': 'soon' is not a latency (e.g. 5us, 800ns, 2ms)");
-  EXPECT_THAT(parse_error("sla:\n  - op_p9: 5us\n"),
-              HasSubstr("sla.yaml:2: field 'sla[0].op_p9': is not an SLA metric or selector "
+  EXPECT_THAT(parse_error("sla:\n  - op_99: 5us\n"),
+              HasSubstr("sla.yaml:2: field 'sla[0].op_99': is not an SLA metric or selector "
                         "(did you mean 'op_p99'?)"));
   EXPECT_THAT(parse_error("sla:\n  - torn: -1\n"), HasSubstr("sla.yaml:2: field 'sla[0].torn'"));
   EXPECT_THAT(parse_error("sla:\n  - missing_per_million: lots\n"),
