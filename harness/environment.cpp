@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "harness/placement_probe.h"
 #include "harness/util/affinity.h"
 
 #ifndef MAPSLA_VERSION
@@ -66,6 +67,7 @@ Environment collect_environment(const KernelFeatures& features) {
     env.features.push_back({name, state->available, state->detail});
   env.features.push_back({"numa_nodes", features.numa_nodes > 1,
                           std::to_string(features.numa_nodes) + " configured NUMA node(s)"});
+  set_placement(env, detect_placement(read_placement_probe(features.numa_nodes)));
   return env;
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "harness/live_counters.h"
+#include "harness/open_loop.h"
 #include "harness/util/affinity.h"
 #include "harness/util/clock.h"
 #include "harness/util/signals.h"
@@ -27,6 +28,18 @@ constexpr uint64_t kPhaseSlackNs = 10'000'000'000;
 
 uint64_t ns(std::chrono::nanoseconds d) {
   return static_cast<uint64_t>(d.count());
+}
+
+// Sleeps until `due` in slices short enough to notice `over()`; false when
+// over() became true first.
+template <typename Over>
+bool wait_until_due(uint64_t due, Over over) {
+  for (uint64_t now = now_ns(); now < due; now = now_ns()) {
+    if (over()) return false;
+    const uint64_t slice = std::min(due - now, kStopPollNs);
+    std::this_thread::sleep_for(std::chrono::nanoseconds(slice));
+  }
+  return !over();
 }
 
 }  // namespace
@@ -72,7 +85,7 @@ WindowResult measure_window(Reader& reader, Oracle& oracle, const std::vector<in
       pin_current_thread(cpus);
       out.reader_cpus = current_thread_cpus();
       const uint64_t warmup_end = now_ns() + ns(run.warmup);
-      const uint64_t end = warmup_end + ns(run.duration);
+      uint64_t end = warmup_end + ns(run.duration);
       reader.begin_window(phased ? warmup_end + ns(phases->durations.total()) + kPhaseSlackNs
                                  : end);
       struct EndWindow {
@@ -92,6 +105,10 @@ WindowResult measure_window(Reader& reader, Oracle& oracle, const std::vector<in
         updates_before_window.store(updates_before, std::memory_order_relaxed);
       }
       measured_start.store(start, std::memory_order_release);
+      // A warm-up pass that ran long (a slow reader on a loaded machine) must
+      // not eat the measured window: less than half of it left, and the
+      // window is measured in full from here.
+      if (start + ns(run.duration) / 2 > end) end = start + ns(run.duration);
 
       int current = kBefore;
       std::array<uint64_t, 3> phase_began = {start, 0, 0};
@@ -123,6 +140,13 @@ WindowResult measure_window(Reader& reader, Oracle& oracle, const std::vector<in
             }
           }
         });
+      std::optional<OpenLoopSchedule> schedule;
+      if (run.interval) schedule.emplace(ns(*run.interval), start);
+      const auto window_over = [&] {
+        if (stop_requested()) return true;
+        if (phased) return phase.load(std::memory_order_acquire) == kDone;
+        return now_ns() >= end;
+      };
       while (!stop_requested()) {
         if (phased) {
           if (phase.load(std::memory_order_acquire) == kDone) break;
@@ -130,9 +154,20 @@ WindowResult measure_window(Reader& reader, Oracle& oracle, const std::vector<in
         } else if (now_ns() >= end) {
           break;
         }
+        if (schedule) {
+          // A pass due after the end of an unphased window never starts.
+          if (!phased && schedule->next_due() >= end) break;
+          if (!wait_until_due(schedule->next_due(), window_over)) break;
+        }
         oracle.begin_pass();
         reader.read_pass(oracle);
         oracle.end_pass();
+        if (schedule) {
+          if (const auto pass_ns = oracle.last_pass_ns()) {
+            const OpenLoopSchedule::Pass p = schedule->complete(*pass_ns);
+            oracle.record_open_loop_pass(p.corrected_ns, p.late);
+          }
+        }
       }
       oracle.set_flush_observer({});
       oracle.set_live(nullptr);
@@ -185,8 +220,8 @@ WindowResult measure_window(Reader& reader, Oracle& oracle, const std::vector<in
         thread.join();
       }
     } finish{stop_faults, phase, worker};
-    const uint64_t interval = static_cast<uint64_t>(
-        std::chrono::nanoseconds(RunObserver::kProgressInterval).count());
+    const uint64_t interval =
+        static_cast<uint64_t>(std::chrono::nanoseconds(RunObserver::kProgressInterval).count());
     uint64_t next_progress = now_ns() + interval;
     std::unique_lock lock(done_mutex);
     while (!done) {

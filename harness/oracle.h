@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "harness/live_counters.h"
@@ -54,6 +55,16 @@ class Oracle final : public PassSink {
   // no op and no entry did not happen (an external program that had nothing
   // more to report) and is not counted at all.
   void end_pass(bool complete = true);
+  // The reader's own time in the pass just ended (its timed ops), or nullopt
+  // when end_pass() did not count it.
+  std::optional<uint64_t> last_pass_ns() const {
+    return pass_recorded_ ? std::optional<uint64_t>(pass_time_ns_) : std::nullopt;
+  }
+  // Open-loop figures of the pass just ended (harness/open_loop.h).
+  void record_open_loop_pass(uint64_t corrected_ns, bool late) {
+    results_.pass_latency_corrected.record(corrected_ns);
+    results_.late_passes += late;
+  }
 
   // Starts a fresh result (after warm-up). Per-key history is kept, so a
   // version going backwards across the boundary is still caught.

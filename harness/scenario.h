@@ -79,6 +79,8 @@ struct RunSpec {
   // Scenarios with window-scope faults split each measured window into
   // before/during/after phases (harness/phases.h); shares of `duration`.
   std::optional<PhaseFractions> phases;
+  // Open-loop mode: a pass is due every `interval` (harness/open_loop.h).
+  std::optional<std::chrono::nanoseconds> interval;
 };
 
 struct Scenario {
@@ -92,6 +94,9 @@ struct Scenario {
   std::vector<FaultSpec> faults;
   RunSpec run;
   SlaSpec sla;  // `sla:`: thresholds on this scenario's cells (harness/sla_parser.h)
+  // The YAML text of the file that defined it, embedded in reports so that
+  // `mapsla reproduce` works after the file moved or changed.
+  std::string source;
 };
 
 // Overrides from the command line, applied after parsing.
@@ -99,6 +104,7 @@ struct ScenarioOverrides {
   std::optional<std::chrono::nanoseconds> duration;
   std::optional<std::chrono::nanoseconds> warmup;
   std::optional<int> repetitions;
+  std::optional<std::chrono::nanoseconds> interval;
 };
 void apply_overrides(Scenario& scenario, const ScenarioOverrides& overrides);
 

@@ -144,6 +144,8 @@ RunSpec parse_run(Fields f, bool phased) {
                        "has phases");
     run.phases = parse_phases(f.child("phases"), run.duration, f.has("duration"));
   }
+  if (f.has("interval"))
+    run.interval = f.duration("interval", std::chrono::microseconds(100), std::chrono::hours(1));
   f.done();
   return run;
 }
@@ -198,7 +200,11 @@ std::vector<Scenario> parse_text(const std::string& text, const fs::path& file,
   }
   if (!root.IsMap()) throw ConfigError(*file_name, 1, "(document)", "expected a mapping of fields");
   Fields top(root, file_name, "");
-  if (!top.has("include")) return {parse_one(top, file)};
+  if (!top.has("include")) {
+    Scenario scenario = parse_one(top, file);
+    scenario.source = text;
+    return {std::move(scenario)};
+  }
 
   top.string_or("name", "");
   top.string_or("description", "");
@@ -249,6 +255,7 @@ void apply_overrides(Scenario& s, const ScenarioOverrides& o) {
   if (o.duration) s.run.duration = *o.duration;
   if (o.warmup) s.run.warmup = *o.warmup;
   if (o.repetitions) s.run.repetitions = *o.repetitions;
+  if (o.interval) s.run.interval = *o.interval;
 }
 
 nlohmann::json to_json(const Scenario& s) {
@@ -269,6 +276,7 @@ nlohmann::json to_json(const Scenario& s) {
                         {"duration_ns", s.run.duration.count()},
                         {"repetitions", s.run.repetitions}};
   if (s.run.phases) run["phases"] = to_json(*s.run.phases);
+  if (s.run.interval) run["interval_ns"] = s.run.interval->count();
   return {
       {"name", s.name},
       {"description", s.description},

@@ -284,6 +284,7 @@ void BpftoolReader::read_pass(PassSink& sink) {
     spec.env.emplace_back(*e);
   if (std::string tag = run_tag_for_pin(pin_path_); !tag.empty()) spec.env.push_back(tag);
   spec.cpus = current_thread_cpus();
+  spec.mem_nodes = memory_nodes_of_cpus(spec.cpus);
   const uint64_t limit = std::max(deadline_ns_, now_ns()) + static_cast<uint64_t>(timeout_.count());
   json_.clear();
   OutputTail err;

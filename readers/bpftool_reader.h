@@ -14,9 +14,9 @@
 // skip keys and can report ENOENT for keys that exist.
 //
 // bpftool runs with mapsla's privileges (it opens the pin, in a 0700
-// directory). It must exit within the window's deadline + `timeout` (default
-// 5 s), else its process group is killed and read_pass throws "timeout: …";
-// a non-zero exit throws with bpftool's error text. Not applicable when no
+// directory), on the reader's CPUs with its memory bound to their NUMA nodes. It must exit within
+// the window's deadline + `timeout` (default 5 s), else its process group is killed and read_pass
+// throws "timeout: …"; a non-zero exit throws with bpftool's error text. Not applicable when no
 // bpftool executable is found in PATH, /usr/sbin, /usr/local/sbin or /sbin.
 #pragma once
 

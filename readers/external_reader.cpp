@@ -232,9 +232,12 @@ void ExternalReader::begin_window(uint64_t deadline_ns) {
   if (std::string tag = run_tag_for_pin(pin_path_); !tag.empty()) spec.env.push_back(tag);
   spec.pass_fds = {map_fd_.get(), write_end.get()};
   spec.stdout_to_stderr = true;
-  // The runner pinned this thread to the reader's CPUs; the program gets the
-  // same placement explicitly rather than by inheritance.
+  // The runner pinned this thread to the reader's CPUs (a cross_numa fault
+  // moves them to its reader node); the program gets the same CPUs explicitly
+  // rather than by inheritance, and its memory bound to their NUMA nodes, as
+  // `numactl --cpunodebind --membind` would.
   spec.cpus = current_thread_cpus();
+  spec.mem_nodes = memory_nodes_of_cpus(spec.cpus);
   spec.drop_to = config_.run_as;
   child_.emplace(ChildProcess::launch(spec));
 }

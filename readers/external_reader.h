@@ -4,8 +4,8 @@
 // with a read-only descriptor of the map, the write end of a frame pipe and
 // the map's geometry and the window's deadline in MAPSLA_* variables
 // (docs/external-readers.md is the whole contract). The program runs pinned
-// to the reader's CPUs and, unless the scenario says `privileged: true`, as
-// an unprivileged uid/gid (default: nobody) with no capability and
+// to the reader's CPUs, its memory bound (MPOL_BIND) to their NUMA nodes, and, unless the scenario
+// says `privileged: true`, as an unprivileged uid/gid (default: nobody) with no capability and
 // no_new_privs. Every frame it writes is one pass; read_pass() hands its
 // entries to the oracle exactly as a built-in reader would: with per-entry
 // latencies, op i ends at pass_start + latency_0 + … + latency_i; without,

@@ -19,6 +19,10 @@
 // A key still unvalidated after `max_attempts` copies is recorded as EAGAIN
 // (an error, its bytes not judged); the attempts of every read are reported.
 //
+// Contract: `seqlock` never hands over a value torn by a seqlock writer;
+// `double_read` makes tears rarer, not impossible; `none` promises nothing.
+// Each value is copied at its own moment: nothing is consistent across keys.
+//
 // Timing: a copy takes a few nanoseconds, about a tenth of a clock read, so
 // one op is a group of `entries_per_op` consecutive keys (default 64) timed
 // together; op latencies are per group, per-entry cost is op time / entries.

@@ -5,6 +5,7 @@
 #include "reports/atomic_file.h"
 #include "reports/gnuplot.h"
 #include "reports/html_plots.h"
+#include "reports/open_loop_table.h"
 #include "reports/report_tables.h"
 
 namespace mapsla {
@@ -148,6 +149,11 @@ std::string render_html(const Report& report, const std::optional<std::filesyste
         "<h2>Fault phases</h2>\n<p>Op P99 before, during and after each fault; recovery is "
         "when the op P99 over 100 ms came back within 1.2× the before phase's.</p>\n";
     table(out, phases);
+  }
+
+  if (const Table open_loop = open_loop_table(report); !open_loop.rows.empty()) {
+    out += fmt::format("<h2>Open loop</h2>\n<p>{}</p>\n", kOpenLoopExplanation);
+    table(out, open_loop);
   }
 
   out +=

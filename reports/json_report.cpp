@@ -5,6 +5,7 @@
 
 #include "reports/matrix.h"
 #include "reports/phase_report.h"
+#include "reports/placement.h"
 
 namespace mapsla {
 using nlohmann::json;
@@ -55,6 +56,16 @@ json to_json(const RepetitionResult& r, bool with_histogram) {
       {"anomalies", to_json(r.anomalies, r.reads)},
   };
   if (r.index >= 0) out["index"] = r.index;
+  if (r.pass_latency_corrected.count()) {
+    out["open_loop"] = {{"pass_latency_corrected_ns", to_json(summarize(r.pass_latency_corrected))},
+                        {"late_passes", r.late_passes}};
+    if (with_histogram) {
+      json buckets = json::array();
+      for (const auto& [lower, n] : r.pass_latency_corrected.buckets())
+        buckets.push_back({lower, n});
+      out["open_loop"]["pass_latency_corrected_histogram"] = std::move(buckets);
+    }
+  }
   if (with_histogram) {
     json buckets = json::array();
     for (const auto& [lower, n] : r.op_latency.buckets())
@@ -95,7 +106,7 @@ json to_json(const CellResult& c) {
 }
 
 json to_json(const FigureSpread& f) {
-  return {{"values", f.values}, {"median", f.median},    {"min", f.min},
+  return {{"values", f.values}, {"median", f.median},   {"min", f.min},
           {"max", f.max},       {"ci95_low", f.ci_low}, {"ci95_high", f.ci_high}};
 }
 
@@ -115,16 +126,19 @@ json to_json(const CellStatistics& s) {
 json to_json(const Environment& e) {
   json features = json::object();
   for (const auto& f : e.features)
-    features[f.name] = {{"available", f.available}, {"detail", f.detail}};
-  return {{"kernel", e.kernel},
-          {"cpu_model", e.cpu_model},
-          {"cores", e.cores},
-          {"numa_nodes", e.numa_nodes},
-          {"virtualization", e.virtualization},
-          {"hostname", e.hostname},
-          {"mapsla_version", e.mapsla_version},
-          {"git_sha", e.git_sha},
-          {"features", features}};
+    if (!is_placement_record(f))
+      features[f.name] = {{"available", f.available}, {"detail", f.detail}};
+  json out = {{"kernel", e.kernel},
+              {"cpu_model", e.cpu_model},
+              {"cores", e.cores},
+              {"numa_nodes", e.numa_nodes},
+              {"virtualization", e.virtualization},
+              {"hostname", e.hostname},
+              {"mapsla_version", e.mapsla_version},
+              {"git_sha", e.git_sha},
+              {"features", features}};
+  if (const auto placement = placement_of(e)) out["placement"] = to_json(*placement);
+  return out;
 }
 
 json to_json(const Report& r) {
@@ -134,10 +148,14 @@ json to_json(const Report& r) {
   json cells = json::array();
   for (const auto& c : r.cells)
     cells.push_back(to_json(c));
-  return {{"schema", r.schema},         {"run_id", r.run_id},
-          {"started_at", r.started_at}, {"finished_at", r.finished_at},
-          {"command", r.command},       {"environment", to_json(r.environment)},
-          {"scenarios", scenarios},     {"cells", cells},
+  return {{"schema", r.schema},
+          {"run_id", r.run_id},
+          {"started_at", r.started_at},
+          {"finished_at", r.finished_at},
+          {"command", r.command},
+          {"environment", to_json(r.environment)},
+          {"scenarios", scenarios},
+          {"cells", cells},
           {"matrix", to_json(build_matrix(r.cells))}};
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "reports/atomic_file.h"
+#include "reports/open_loop_table.h"
 #include "reports/report_tables.h"
 
 namespace mapsla {
@@ -63,6 +64,11 @@ std::string render_markdown(const Report& report) {
         "\n## Fault phases\n\nOp P99 before, during and after each fault; recovery is when "
         "the op P99 over 100 ms came back within 1.2× the before phase's.\n\n";
     table(out, phases);
+  }
+
+  if (const Table open_loop = open_loop_table(report); !open_loop.rows.empty()) {
+    out += fmt::format("\n## Open loop\n\n{}\n\n", kOpenLoopExplanation);
+    table(out, open_loop);
   }
 
   out += "\n## Anomalies\n\nCount over all repetitions, with the rate per million reads.\n\n";

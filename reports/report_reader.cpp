@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "reports/placement.h"
+
 namespace mapsla {
 namespace {
 
@@ -47,8 +49,7 @@ class At {
     return node_.get<std::string>();
   }
   uint64_t u64() const {
-    if (!node_.is_number_unsigned() &&
-        !(node_.is_number_integer() && node_.get<int64_t>() >= 0))
+    if (!node_.is_number_unsigned() && !(node_.is_number_integer() && node_.get<int64_t>() >= 0))
       fail(fmt::format("expected a non-negative integer, got {}", shown()));
     return node_.get<uint64_t>();
   }
@@ -136,7 +137,8 @@ AnomalyCounts read_anomalies(const At& a) {
 // Phase repetitions carry no histograms; cell repetitions always do.
 RepetitionResult read_repetition(const At& r, size_t position) {
   RepetitionResult rep;
-  rep.index = r.has("index") ? static_cast<int>(r.field("index").u64()) : static_cast<int>(position);
+  rep.index =
+      r.has("index") ? static_cast<int>(r.field("index").u64()) : static_cast<int>(position);
   rep.wall_s = r.field("wall_s").number();
   rep.passes = r.field("passes").u64();
   rep.reads = r.field("reads").u64();
@@ -160,6 +162,18 @@ RepetitionResult read_repetition(const At& r, size_t position) {
     restore_from_summary(rep.pass_latency, r.field("pass_latency_ns"));
   } else {
     rep.pass_latency = histogram_from_percentiles(r.field("pass_latency_ns"));
+  }
+  if (r.has("open_loop")) {
+    const At open_loop = r.field("open_loop");
+    rep.late_passes = open_loop.field("late_passes").u64();
+    const At summary = open_loop.field("pass_latency_corrected_ns");
+    if (open_loop.has("pass_latency_corrected_histogram")) {
+      rep.pass_latency_corrected =
+          read_histogram(open_loop.field("pass_latency_corrected_histogram"));
+      restore_from_summary(rep.pass_latency_corrected, summary);
+    } else {
+      rep.pass_latency_corrected = histogram_from_percentiles(summary);
+    }
   }
   return rep;
 }
@@ -213,6 +227,13 @@ Environment read_environment(const At& e) {
   for (const auto& [name, value] : features.object().items()) {
     const At f = features.field(name.c_str());
     env.features.push_back({name, f.field("available").boolean(), f.field("detail").str()});
+  }
+  if (e.has("placement")) {
+    try {
+      set_placement(env, placement_from_json(e.field("placement").object()));
+    } catch (const json::exception& error) {
+      e.field("placement").fail(error.what());
+    }
   }
   return env;
 }

@@ -15,6 +15,7 @@
 
 #include "reports/matrix.h"
 #include "reports/result.h"
+#include "reports/statistics.h"
 
 namespace mapsla {
 
@@ -25,6 +26,13 @@ struct Table {
 };
 
 std::string reader_label(const CellResult& cell);  // "naive keys"
+
+// cell_statistics(cell) (reports/statistics.h), computed once per cell of a
+// report however many renderers ask: its bootstrap is the costliest step of
+// writing the terminal, Markdown and HTML reports. Keyed by the cell's
+// address and a fingerprint of its figures, so a cell changed or freed and
+// replaced in between is computed afresh. Thread-safe.
+CellStatistics statistics_of(const CellResult& cell);
 
 // The median across repetitions of each repetition's op-latency P99 (ns),
 // the rule the SLA gate uses; 0 without repetitions.
@@ -42,6 +50,16 @@ Table anomaly_table(const Report& report);  // counts and rates per million, per
 // One row per cell with phases: op P99 (pooled) before, during and after the
 // fault, during ÷ before, and the worst recovery time; no rows without phases.
 Table phase_table(const Report& report);
+// One row per scenario and fault: what the fault achieved, summed over every
+// window of every cell of the scenario (the evidence in details.faults,
+// docs/scenarios.md): packet_loss's implementation and why it was chosen,
+// packets dropped of those seen, the observed ratio against the requested
+// one and its tolerance check, whether the injector was gone and whether the
+// flow counts reconciled; cpu_stress's stress-ng command, observed load,
+// bogo-ops and how it stopped; map_pressure's inserts, failures and
+// evictions; cross_numa's placement. A fault whose cells were all skipped
+// says why. No rows when no scenario has faults.
+Table fault_table(const Report& report);
 Table environment_table(const Report& report);
 Table feature_table(const Environment& environment);
 // "scenario / reader mode — status: reason" for every cell that is not ok

@@ -58,6 +58,8 @@ void RepetitionResult::merge(const RepetitionResult& o) {
   foreign += o.foreign;
   op_latency.merge(o.op_latency);
   pass_latency.merge(o.pass_latency);
+  pass_latency_corrected.merge(o.pass_latency_corrected);
+  late_passes += o.late_passes;
   anomalies.merge(o.anomalies);
 }
 

@@ -59,6 +59,11 @@ struct RepetitionResult {
   uint64_t foreign = 0;
   LatencyHistogram op_latency;
   LatencyHistogram pass_latency;
+  // Open-loop windows (run.interval): each pass timed from its intended
+  // start, so the wait a slow pass imposes on the next ones is counted
+  // (coordinated omission); `late_passes` began after their intended start.
+  LatencyHistogram pass_latency_corrected;
+  uint64_t late_passes = 0;
   AnomalyCounts anomalies;
 
   double per_entry_ns() const;

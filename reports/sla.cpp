@@ -69,6 +69,10 @@ Measurement measure(const SlaMetric& metric, const CellResult& cell) {
   switch (metric.kind) {
     case SlaKind::latency: {
       if (name == "per_entry") return latency(per_entry_values(cell), false);
+      if (name.starts_with("corrected_pass_")) {
+        const std::string_view suffix = name.substr(15);
+        return latency(corrected_pass_percentiles(cell, percentile_of(suffix)), suffix == "max");
+      }
       const bool pass = name.substr(0, 5) == "pass_";
       const std::string_view suffix = name.substr(pass ? 5 : 3);
       const double q = percentile_of(suffix);
@@ -119,14 +123,17 @@ std::vector<SlaMetric> build_metrics() {
     out.push_back({name, SlaKind::latency, "operation latency"});
   for (const char* name : {"pass_p50", "pass_p90", "pass_p99", "pass_p999", "pass_max"})
     out.push_back({name, SlaKind::latency, "pass latency"});
+  for (const char* name : {"corrected_pass_p50", "corrected_pass_p90", "corrected_pass_p99",
+                           "corrected_pass_p999", "corrected_pass_max"})
+    out.push_back({name, SlaKind::latency,
+                   "open-loop pass latency from the pass's due time (needs run.interval)"});
   out.push_back({"per_entry", SlaKind::latency, "time per entry read (read_time_ns / reads)"});
-  for (const char* cls : {"torn", "missing", "skipped", "duplicate", "stale", "non_monotonic",
-                          "error", "anomalies"})
-    out.push_back({cls, SlaKind::count, "anomaly count"});
   for (const char* cls :
-       {"torn_per_million", "missing_per_million", "skipped_per_million", "duplicate_per_million",
-        "stale_per_million", "non_monotonic_per_million", "error_per_million",
-        "anomalies_per_million"})
+       {"torn", "missing", "skipped", "duplicate", "stale", "non_monotonic", "error", "anomalies"})
+    out.push_back({cls, SlaKind::count, "anomaly count"});
+  for (const char* cls : {"torn_per_million", "missing_per_million", "skipped_per_million",
+                          "duplicate_per_million", "stale_per_million", "non_monotonic_per_million",
+                          "error_per_million", "anomalies_per_million"})
     out.push_back({cls, SlaKind::rate, "anomalies per million reads"});
   out.push_back({"min_entries_per_s", SlaKind::min_throughput, "entries read per second"});
   out.push_back({"min_samples", SlaKind::min_samples, "op-latency samples per repetition"});
@@ -183,8 +190,8 @@ std::string SlaCheck::name() const {
 }
 
 size_t SlaResult::count(SlaOutcome outcome) const {
-  return static_cast<size_t>(std::count_if(checks.begin(), checks.end(),
-                                           [&](const SlaCheck& c) { return c.outcome == outcome; }));
+  return static_cast<size_t>(std::count_if(
+      checks.begin(), checks.end(), [&](const SlaCheck& c) { return c.outcome == outcome; }));
 }
 
 SlaVerdict SlaResult::verdict() const {
@@ -231,6 +238,10 @@ SlaResult evaluate_sla(const SlaSpec& spec, const std::vector<CellResult>& cells
       } else if (cell.repetitions.empty()) {
         check.outcome = SlaOutcome::not_evaluated;
         check.measured_text = "the cell has no measured repetition";
+      } else if (metric.name.starts_with("corrected_pass_") &&
+                 cell.pooled().pass_latency_corrected.count() == 0) {
+        check.outcome = SlaOutcome::not_evaluated;
+        check.measured_text = "no open-loop passes: the scenario sets no run.interval";
       } else {
         const Measurement m = measure(metric, cell);
         check.measured = m.value;

@@ -136,11 +136,17 @@ void finish_spread(FigureSpread& f, std::vector<double> replicates, double confi
   f.ci_high = quantile_sorted(replicates, 1.0 - tail);
 }
 
+// A repetition that measured no op (its only pass outlasted the window)
+// has no figures: it would enter every median as 0.
+bool measured(const RepetitionResult& rep) {
+  return rep.op_latency.count() > 0;
+}
+
 std::vector<double> latency_values(const CellResult& cell, double q, bool pass) {
   std::vector<double> out;
   for (const auto& rep : cell.repetitions)
-    out.push_back(
-        static_cast<double>((pass ? rep.pass_latency : rep.op_latency).percentile(q)));
+    if (measured(rep))
+      out.push_back(static_cast<double>((pass ? rep.pass_latency : rep.op_latency).percentile(q)));
   return out;
 }
 
@@ -214,10 +220,18 @@ std::vector<double> pass_percentiles(const CellResult& cell, double q) {
   return latency_values(cell, q, true);
 }
 
+std::vector<double> corrected_pass_percentiles(const CellResult& cell, double q) {
+  std::vector<double> out;
+  for (const auto& rep : cell.repetitions)
+    if (rep.pass_latency_corrected.count())
+      out.push_back(static_cast<double>(rep.pass_latency_corrected.percentile(q)));
+  return out;
+}
+
 std::vector<double> per_entry_values(const CellResult& cell) {
   std::vector<double> out;
   for (const auto& rep : cell.repetitions)
-    out.push_back(rep.per_entry_ns());
+    if (measured(rep)) out.push_back(rep.per_entry_ns());
   return out;
 }
 
@@ -244,7 +258,13 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
 
   std::vector<Stratum> strata;
   stats.min_samples_per_repetition = UINT64_MAX;
+  size_t empty = 0;
   for (const auto& rep : cell.repetitions) {
+    if (!measured(rep)) {
+      ++empty;
+      stats.min_samples_per_repetition = 0;
+      continue;
+    }
     strata.push_back(stratum_of(rep));
     const Figures f = figures_of(strata.back(), strata.back().counts);
     stats.op_p50.values.push_back(f.p50);
@@ -287,13 +307,18 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
   const uint64_t weakest = stats.min_samples_per_repetition;
   const std::string where = stats.repetitions > 1 ? " in its smallest repetition" : "";
   if (weakest < kSamplesForP99)
-    stats.warnings.push_back(fmt::format(
-        "op p99 rests on {} samples{}, fewer than the {} a P99 needs", grouped(weakest), where,
-        grouped(kSamplesForP99)));
+    stats.warnings.push_back(
+        fmt::format("op p99 rests on {} samples{}, fewer than the {} a P99 needs", grouped(weakest),
+                    where, grouped(kSamplesForP99)));
   if (weakest < kSamplesForP999)
+    stats.warnings.push_back(
+        fmt::format("op p99.9 rests on {} samples{}, fewer than the {} a P99.9 needs",
+                    grouped(weakest), where, grouped(kSamplesForP999)));
+  if (empty)
     stats.warnings.push_back(fmt::format(
-        "op p99.9 rests on {} samples{}, fewer than the {} a P99.9 needs", grouped(weakest), where,
-        grouped(kSamplesForP999)));
+        "{} of {} repetitions measured no op (a single pass outlasted the window) and are left "
+        "out of the medians; use a longer duration",
+        empty, stats.repetitions));
   if (stats.repetitions == 1)
     stats.warnings.push_back(
         "1 repetition: no spread across windows is known (use --repetitions 3 or more)");

@@ -47,7 +47,7 @@ struct BootstrapOptions {
 
 // One figure across the repetitions of a cell.
 struct FigureSpread {
-  std::vector<double> values;  // one per repetition, in order
+  std::vector<double> values;  // one per repetition that measured an op, in order
   double median = 0;
   double min = 0;
   double max = 0;
@@ -75,6 +75,8 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
 // derived figures; the SLA gate and compare read figures through these.
 std::vector<double> op_percentiles(const CellResult& cell, double q);
 std::vector<double> pass_percentiles(const CellResult& cell, double q);
+// Open-loop pass latency from each pass's due time (run.interval).
+std::vector<double> corrected_pass_percentiles(const CellResult& cell, double q);
 std::vector<double> per_entry_values(const CellResult& cell);
 std::vector<double> entries_per_s_values(const CellResult& cell);
 // Anomalies of every class per million reads, per repetition.

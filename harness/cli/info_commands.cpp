@@ -18,6 +18,7 @@
 #include "harness/writers/writer.h"
 #include "readers/registry.h"
 #include "reports/json_report.h"
+#include "reports/placement.h"
 
 #ifndef MAPSLA_SCENARIO_DIR
 #define MAPSLA_SCENARIO_DIR "scenarios"
@@ -39,8 +40,13 @@ int env_command(bool as_json) {
       "virtualization: {}\n\n",
       env.mapsla_version, env.git_sha, env.kernel, env.cpu_model, env.cores, env.numa_nodes,
       env.virtualization);
+  if (const auto placement = placement_of(env))
+    std::cout << fmt::format("placement: {}\n  NUMA: {}\n  evidence: {}\n\n",
+                             describe_where(*placement), placement->numa_detail,
+                             placement->evidence);
   for (const auto& f : env.features)
-    std::cout << fmt::format("  {:<15} {:<4} {}\n", f.name, f.available ? "yes" : "no", f.detail);
+    if (!is_placement_record(f))
+      std::cout << fmt::format("  {:<15} {:<4} {}\n", f.name, f.available ? "yes" : "no", f.detail);
   return exit_code::kOk;
 }
 

@@ -16,9 +16,11 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/progress.h"
 #include "harness/cli/prometheus_exporter.h"
+#include "harness/cli/run_command.h"
 #include "harness/cli/sla_gate.h"
 #include "harness/environment.h"
 #include "harness/exit_codes.h"
+#include "harness/reproduce.h"
 #include "harness/runner.h"
 #include "harness/scenario_parser.h"
 #include "harness/sla_parser.h"
@@ -39,6 +41,7 @@ struct RunArgs {
   std::string out;
   std::string duration;
   std::string warmup;
+  std::string interval;  // --interval: open-loop pacing
   std::optional<int> repetitions;
   bool quiet = false;
   std::string prometheus_listen;  // --prometheus-listen ADDR
@@ -98,6 +101,10 @@ bool write_outputs(const RunArgs& args, const Report& report, const fs::path& ou
   return ok;
 }
 
+int execute_run(const RunArgs& args, std::vector<Scenario>& scenarios,
+                const ScenarioOverrides& overrides, const SlaSpec& sla,
+                const std::vector<std::string>& command);
+
 int run_command(const RunArgs& args, const std::vector<std::string>& command) {
   ScenarioOverrides overrides;
   std::vector<Scenario> scenarios;
@@ -110,6 +117,11 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
     if (!args.warmup.empty()) {
       overrides.warmup = parse_duration(args.warmup);
       if (!overrides.warmup) throw ConfigError("--warmup", 0, "warmup", "not a duration");
+    }
+    if (!args.interval.empty()) {
+      overrides.interval = parse_duration(args.interval);
+      if (!overrides.interval || *overrides.interval < std::chrono::microseconds(100))
+        throw ConfigError("--interval", 0, "interval", "not a duration of at least 100us");
     }
     overrides.repetitions = args.repetitions;
     for (const auto& file : args.scenarios)
@@ -134,7 +146,13 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
       return exit_code::kBadInput;
     }
   }
+  return execute_run(args, scenarios, overrides, sla, command);
+}
 
+// Everything after the scenarios, overrides and SLA are resolved.
+int execute_run(const RunArgs& args, std::vector<Scenario>& scenarios,
+                const ScenarioOverrides& overrides, const SlaSpec& sla,
+                const std::vector<std::string>& command) {
   const KernelFeatures features = probe_kernel_features();
   if (!features.privileges.available) {
     std::cerr << fmt::format("mapsla: insufficient privileges: {} (run as root, e.g. sudo)\n",
@@ -184,7 +202,8 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
       std::cerr << fmt::format("mapsla run {}: {} scenario(s)\n", report.run_id, scenarios.size());
     for (const auto& scenario : scenarios) {
       if (stop_requested()) break;
-      report.scenarios.push_back({scenario.name, scenario.file.string(), to_json(scenario)});
+      report.scenarios.push_back(
+          {scenario.name, scenario.file.string(), scenario_config(scenario, overrides)});
       for (auto& cell : runner.run(scenario))
         report.cells.push_back(std::move(cell));
     }
@@ -218,6 +237,25 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
 
 }  // namespace
 
+int run_loaded(const LoadedRun& run, const std::vector<std::string>& command) {
+  RunArgs args;
+  args.out = run.out;
+  args.quiet = run.quiet;
+  std::vector<Scenario> scenarios = run.scenarios;
+  SlaSpec sla;
+  try {
+    sla = combined_sla(scenarios, SlaSpec{});
+  } catch (const ConfigError& e) {
+    std::cerr << "mapsla: " << e.what() << '\n';
+    return exit_code::kBadInput;
+  }
+  if (auto why = unmatched_in_plan(sla, scenarios)) {
+    std::cerr << "mapsla: " << *why << '\n';
+    return exit_code::kBadInput;
+  }
+  return execute_run(args, scenarios, run.overrides, sla, command);
+}
+
 void add_run_command(CLI::App& app, const std::vector<std::string>& command) {
   auto run_args = std::make_shared<RunArgs>();
   CLI::App* run = app.add_subcommand("run", "Run scenarios and write a report");
@@ -227,6 +265,9 @@ void add_run_command(CLI::App& app, const std::vector<std::string>& command) {
   run->add_option("--out", run_args->out, "Report directory (default mapsla-results/RUN_ID)");
   run->add_option("--duration", run_args->duration, "Override each measured window (e.g. 2s)");
   run->add_option("--warmup", run_args->warmup, "Override the warm-up before each window");
+  run->add_option("--interval", run_args->interval,
+                  "Open loop: a pass is due every INTERVAL (e.g. 10ms); passes are also timed "
+                  "from when they were due");
   run->add_option("--repetitions", run_args->repetitions, "Override repetitions per cell")
       ->check(CLI::Range(1, 1000));
   run->add_flag("--quiet", run_args->quiet, "No progress lines");

@@ -3,11 +3,16 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include "harness/util/yaml_fields.h"
 
 namespace mapsla {
 
@@ -38,6 +43,30 @@ int online_cpus() {
 
 std::string format_cpu_list(const std::vector<int>& cpus) {
   return fmt::format("{}", fmt::join(cpus, ","));
+}
+
+std::vector<int> memory_nodes_of_cpus(const std::vector<int>& cpus) {
+  namespace fs = std::filesystem;
+  std::string has_memory;
+  std::ifstream in("/sys/devices/system/node/has_memory");
+  if (!std::getline(in, has_memory)) return {};
+  const std::vector<int> with_memory = parse_cpu_list(has_memory).value_or(std::vector<int>{});
+  std::vector<int> nodes;
+  for (int cpu : cpus) {
+    std::error_code ec;
+    for (const auto& entry :
+         fs::directory_iterator(fmt::format("/sys/devices/system/cpu/cpu{}", cpu), ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() < 5 || name.compare(0, 4, "node") != 0) continue;
+      const auto id = parse_cpu_list(name.substr(4));  // a node list, same syntax
+      if (id && id->size() == 1 &&
+          std::find(with_memory.begin(), with_memory.end(), id->front()) != with_memory.end())
+        nodes.push_back(id->front());
+    }
+  }
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  return nodes;
 }
 
 }  // namespace mapsla

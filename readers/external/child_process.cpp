@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/mempolicy.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,6 +35,7 @@ enum class Step : int {
   setpgid,
   signals,
   affinity,
+  mempolicy,
   fds,
   ambient,
   bounding,
@@ -55,6 +57,8 @@ const char* step_name(Step step) {
       return "reset signals";
     case Step::affinity:
       return "sched_setaffinity";
+    case Step::mempolicy:
+      return "set_mempolicy(MPOL_BIND)";
     case Step::fds:
       return "set up descriptors";
     case Step::ambient:
@@ -122,9 +126,11 @@ void drop_privileges(const Credentials& to, bool as_root, int report_fd) {
   }
 }
 
+using NodeMask = unsigned long[kMaxNumaNodes / (8 * sizeof(unsigned long))];
+
 [[noreturn]] void run_child(const LaunchSpec& spec, char* const* argv, char* const* envp,
-                            const cpu_set_t* cpus, int in_fd, int out_fd, int err_fd, int report_fd,
-                            pid_t parent, bool as_root) {
+                            const cpu_set_t* cpus, const NodeMask* mem_nodes, int in_fd, int out_fd,
+                            int err_fd, int report_fd, pid_t parent, bool as_root) {
   if (::setpgid(0, 0) != 0) child_fail(report_fd, Step::setpgid);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
@@ -135,6 +141,9 @@ void drop_privileges(const Credentials& to, bool as_root, int report_fd) {
   if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) child_fail(report_fd, Step::signals);
   if (cpus && ::sched_setaffinity(0, sizeof(*cpus), cpus) != 0)
     child_fail(report_fd, Step::affinity);
+  // The kernel reads maxnode - 1 bits of the mask (mbind(2), set_mempolicy(2)).
+  if (mem_nodes && ::syscall(SYS_set_mempolicy, MPOL_BIND, *mem_nodes, kMaxNumaNodes + 1) != 0)
+    child_fail(report_fd, Step::mempolicy);
 
   // Park every source above the targets first, so that no dup2 below can
   // overwrite a source that happens to sit on a target number.
@@ -195,6 +204,12 @@ ChildProcess ChildProcess::launch(const LaunchSpec& spec) {
   CPU_ZERO(&cpu_set);
   for (int cpu : spec.cpus)
     CPU_SET(cpu, &cpu_set);
+  NodeMask node_mask = {};
+  for (int node : spec.mem_nodes) {
+    if (node < 0 || node >= kMaxNumaNodes)
+      throw std::invalid_argument(fmt::format("launch: NUMA node {} out of range", node));
+    node_mask[node / (8 * sizeof(unsigned long))] |= 1ul << (node % (8 * sizeof(unsigned long)));
+  }
 
   UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!dev_null.valid()) throw launch_error(spec, "open /dev/null", errno);
@@ -216,8 +231,9 @@ ChildProcess ChildProcess::launch(const LaunchSpec& spec) {
   if (pid < 0) throw launch_error(spec, "fork", errno);
   if (pid == 0)
     run_child(spec, argv.data(), envp.data(), spec.cpus.empty() ? nullptr : &cpu_set,
-              dev_null.get(), spec.stdout_to_stderr ? err_write.get() : out_write.get(),
-              err_write.get(), report_write.get(), parent, as_root);
+              spec.mem_nodes.empty() ? nullptr : &node_mask, dev_null.get(),
+              spec.stdout_to_stderr ? err_write.get() : out_write.get(), err_write.get(),
+              report_write.get(), parent, as_root);
 
   ChildProcess child;
   child.pid_ = pid;

@@ -3,8 +3,8 @@
 //
 // launch() forks, and the child, before exec, puts itself in a new process
 // group, restores default signal dispositions and an empty signal mask, pins
-// itself to the given CPUs, wires stdin to /dev/null, stdout and stderr to
-// pipes the parent reads, the requested descriptors to 3, 4, … (every other
+// itself to the given CPUs and its memory to the given NUMA nodes, wires stdin to /dev/null, stdout
+// and stderr to pipes the parent reads, the requested descriptors to 3, 4, … (every other
 // descriptor is closed by exec), optionally drops its privileges, and asks the
 // kernel to SIGKILL it if the forking thread dies. A step that fails in the
 // child is reported back through a close-on-exec pipe, so launch() either
@@ -35,17 +35,22 @@
 
 namespace mapsla {
 
+inline constexpr int kMaxNumaNodes = 1024;
+
 struct Credentials {
   uid_t uid = 65534;
   gid_t gid = 65534;
 };
 
 struct LaunchSpec {
-  std::vector<std::string> argv;       // argv[0] is the file executed (a path, no PATH search)
-  std::vector<std::string> env;        // the complete environment, "NAME=value"
-  std::vector<int> pass_fds;           // parent descriptors that become 3, 4, … in the child
-  bool stdout_to_stderr = false;       // one pipe for both streams (stdout_fd() is then -1)
-  std::vector<int> cpus;               // sched_setaffinity in the child; empty = inherit
+  std::vector<std::string> argv;  // argv[0] is the file executed (a path, no PATH search)
+  std::vector<std::string> env;   // the complete environment, "NAME=value"
+  std::vector<int> pass_fds;      // parent descriptors that become 3, 4, … in the child
+  bool stdout_to_stderr = false;  // one pipe for both streams (stdout_fd() is then -1)
+  std::vector<int> cpus;          // sched_setaffinity in the child; empty = inherit
+  // set_mempolicy(MPOL_BIND) to these NUMA nodes in the child (what
+  // `numactl --membind` does); empty = inherit. Node ids below kMaxNumaNodes.
+  std::vector<int> mem_nodes;
   std::optional<Credentials> drop_to;  // unset: keep mapsla's uid and capabilities
 };
 

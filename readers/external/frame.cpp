@@ -1,4 +1,4 @@
-#include "frame.h"
+#include "readers/external/frame.h"
 
 #include <algorithm>
 #include <cinttypes>
@@ -26,6 +26,8 @@ std::string format(const char* fmt, auto... args) {
   std::snprintf(buf, sizeof buf, fmt, args...);
   return buf;
 }
+
+constexpr std::uint64_t kReserveCap = 1 << 20;
 
 bool valid_status(std::int32_t s) {
   return s >= 0 && s <= kMaxErrno;
@@ -154,10 +156,11 @@ void FrameDecoder::parse_header() {
   current_.stream_offset = frame_start_;
   body_size_ = std::uint64_t{count} * entry_size(key_size, value_size, current_.has_latency);
   current_.entries.clear();
-  current_.entries.reserve(count);
   current_.storage_.clear();
-  // Bounded by max_entries, checked above, so reserving up front is safe.
-  current_.storage_.reserve(static_cast<std::size_t>(body_size_));
+  // A header alone must not make us allocate what it claims (max_entries ×
+  // a per-CPU value can be gigabytes): memory grows with the bytes that
+  // actually arrive.
+  current_.storage_.reserve(static_cast<std::size_t>(std::min(body_size_, kReserveCap)));
 }
 
 void FrameDecoder::complete_frame() {
@@ -168,6 +171,7 @@ void FrameDecoder::complete_frame() {
   const std::size_t count = body_size_ / esz;
   const std::uint8_t* base = current_.storage_.data();
   const std::uint64_t body_at = frame_start_ + kHeaderSize;
+  current_.entries.reserve(count);
 
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint8_t* e = base + i * esz;

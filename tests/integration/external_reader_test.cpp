@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 
 #include "harness/oracle.h"
 #include "harness/target_map.h"
+#include "harness/util/affinity.h"
 #include "harness/util/clock.h"
 #include "readers/external_reader.h"
 #include "readers/registry.h"
@@ -50,6 +52,37 @@ size_t open_fds() {
   for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd"))
     ++n;
   return n;
+}
+
+// Children of this process, zombies included: a reaped child is gone from
+// /proc, an unreaped one is a leak too.
+std::vector<pid_t> children_of_self() {
+  std::vector<pid_t> out;
+  const std::string self = std::to_string(::getpid());
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state, ppid;
+    rest >> state >> ppid;
+    if (ppid == self) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+std::map<std::string, std::string> read_record(const fs::path& file) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
 }
 
 // A zombie waiting for its new parent to reap it counts as gone.
@@ -104,6 +137,10 @@ class ExternalReaderTest : public testing::PrivilegedTest {
     std::ifstream in(pid_file);
     for (pid_t pid; in >> pid;)
       EXPECT_FALSE(alive(pid)) << script << ": process " << pid << " left behind";
+    const std::vector<pid_t> children = children_of_self();
+    EXPECT_TRUE(children.empty()) << script << ": " << children.size()
+                                  << " child process(es) left, the first "
+                                  << (children.empty() ? 0 : children.front());
     EXPECT_EQ(cells.size(), 1u);
     return cells.front();
   }
@@ -158,6 +195,10 @@ TEST_F(ExternalReaderTest, GoReaderRunsAsNobodyWithNoCapabilityAndAReadOnlyMap) 
   external.begin_window(now_ns() + 2'000'000'000);
   const pid_t pid = external.child_pid();
   ASSERT_GT(pid, 0);
+  // The status read below is the Go program's own, not a wrapper's.
+  std::error_code ec;
+  EXPECT_EQ(fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec),
+            fs::path(MAPSLA_GO_READER_PATH));
 
   const auto status = proc_status(pid);
   EXPECT_EQ(status.at("CapEff"), "0000000000000000");
@@ -205,12 +246,19 @@ TEST_F(ExternalReaderTest, GarbageFailsWithTheFrameErrorAndLeavesNothing) {
   EXPECT_EQ(pids("garbage.sh.pids").size(), 2u);
 }
 
+TEST_F(ExternalReaderTest, TruncatedStreamFailsWithTheFrameErrorAndLeavesNothing) {
+  const CellResult c = run_script("truncated.sh");
+  EXPECT_EQ(c.status, CellStatus::failed);
+  EXPECT_THAT(c.reason, HasSubstr("external reader frame: truncated_at_eof"));
+  EXPECT_THAT(c.reason, HasSubstr("with 10 of 72 body bytes"));
+}
+
 TEST_F(ExternalReaderTest, HangIsKilledAtTheDeadlinePlusTimeout) {
   const auto started = std::chrono::steady_clock::now();
   const CellResult c = run_script("hang.sh", ", timeout: 300ms");
   const auto took = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(c.status, CellStatus::failed);
-  EXPECT_THAT(c.reason, HasSubstr("timeout"));
+  EXPECT_THAT(c.reason, HasSubstr("timeout: hang.sh sent no complete frame by 0.3s"));
   // 200 ms window + 300 ms timeout, plus map setup and teardown.
   EXPECT_LT(took, std::chrono::milliseconds(2000));
   EXPECT_GE(took, std::chrono::milliseconds(500));
@@ -222,6 +270,86 @@ TEST_F(ExternalReaderTest, CrashIsReportedWithItsSignal) {
   EXPECT_EQ(c.status, CellStatus::failed);
   EXPECT_THAT(c.reason, HasSubstr("killed by signal 11 (SIGSEGV)"));
   EXPECT_EQ(pids("crash.sh.pids").size(), 1u);
+}
+
+TEST_F(ExternalReaderTest, FailureIsReportedWithItsExitStatusAndOutput) {
+  const CellResult c = run_script("failing.sh");
+  EXPECT_EQ(c.status, CellStatus::failed);
+  EXPECT_THAT(c.reason, HasSubstr("failing.sh exit status 7 after 0 frame(s)"));
+  EXPECT_THAT(c.reason, HasSubstr("cannot read the map: simulated failure"));
+}
+
+// What the program is handed, checked from inside it: the documented
+// variables, a read-only map descriptor on 3 and the frame pipe on 4 (nothing
+// else of mapsla's), its CPUs and memory policy, its credentials, and the
+// pin's permissions (0600 in a 0700 run directory, which an unprivileged
+// reader cannot even stat).
+TEST_F(ExternalReaderTest, ProgramGetsTheDocumentedEnvironmentPlacementAndPin) {
+  ::setenv("MAPSLA_NOT_FOR_THE_CHILD", "1", 1);
+  const fs::path as_nobody = dir_ / "nobody.env", as_root = dir_ / "root.env";
+  const uint64_t before = now_ns();
+  const auto cells = run_yaml(
+      "map: {kind: hash, entries: 1024, value_size: 64}\n"
+      "writer: {driver: none}\n"
+      "readers:\n"
+      "  - {reader: external, mode: record, batch_size: 77, cpus: [1], command: [" +
+      kReaders + "record_env.sh, " + as_nobody.string() +
+      "]}\n"
+      "  - {reader: external, mode: record-root, privileged: true, cpus: [0], command: [" +
+      kReaders + "record_env.sh, " + as_root.string() +
+      "]}\n"
+      "run: {warmup: 0s, duration: 200ms}\n");
+  ::unsetenv("MAPSLA_NOT_FOR_THE_CHILD");
+  ASSERT_EQ(cells.size(), 2u);
+  for (const auto& c : cells) {
+    EXPECT_EQ(c.status, CellStatus::not_applicable) << c.reason;
+    EXPECT_THAT(c.reason, HasSubstr("recorded into"));
+  }
+
+  const auto env = read_record(as_nobody);
+  const std::string run_dir = "/sys/fs/bpf/mapsla/itest-" + std::to_string(::getpid());
+  EXPECT_EQ(env.at("MAPSLA_MAP_FD"), "3");
+  EXPECT_EQ(env.at("MAPSLA_OUT_FD"), "4");
+  EXPECT_THAT(env.at("MAPSLA_MAP_PIN"), ::testing::StartsWith(run_dir + "/"));
+  EXPECT_EQ(env.at("MAPSLA_MAP_KIND"), "hash");
+  EXPECT_EQ(env.at("MAPSLA_KEY_COUNT"), "1024");
+  EXPECT_EQ(env.at("MAPSLA_KEY_SIZE"), "4");
+  EXPECT_EQ(env.at("MAPSLA_VALUE_SIZE"), "64");
+  EXPECT_EQ(env.at("MAPSLA_MODE"), "record");
+  EXPECT_EQ(env.at("MAPSLA_BATCH_SIZE"), "77");
+  EXPECT_EQ(env.at("MAPSLA_MAX_ENTRIES_PER_PASS"), "16384");
+  EXPECT_EQ(env.at("MAPSLA_SPAWNED_BY_RUN"), "itest-" + std::to_string(::getpid()));
+  EXPECT_EQ(env.count("MAPSLA_NOT_FOR_THE_CHILD"), 0u);
+  const uint64_t deadline = std::stoull(env.at("MAPSLA_DEADLINE_NS"));
+  EXPECT_GT(deadline, before);
+  EXPECT_LT(deadline, before + 5'000'000'000ull);
+
+  EXPECT_EQ(env.at("map_fd_target"), "anon_inode:bpf-map");
+  EXPECT_EQ(std::stoi(env.at("map_fd_flags"), nullptr, 8) & O_ACCMODE, O_RDONLY);
+  EXPECT_THAT(env.at("out_fd_target"), ::testing::StartsWith("pipe:"));
+  std::ifstream fds_in(as_nobody.string() + ".fds");
+  std::vector<int> fds;
+  for (int fd; fds_in >> fd;)
+    fds.push_back(fd);
+  std::sort(fds.begin(), fds.end());
+  EXPECT_EQ(fds, (std::vector<int>{0, 1, 2, 3, 4, 255}));
+
+  EXPECT_EQ(env.at("Uid"), "65534\t65534\t65534\t65534");
+  EXPECT_EQ(env.at("CapEff"), "0000000000000000");
+  EXPECT_EQ(env.at("Cpus_allowed_list"), "1");
+  const std::vector<int> nodes = memory_nodes_of_cpus({1});
+  if (nodes.size() == 1) {
+    EXPECT_EQ(env.at("mempolicy"), "bind:" + std::to_string(nodes.front()));
+  }
+  EXPECT_EQ(env.at("pin_mode"), "denied");
+
+  const auto root = read_record(as_root);
+  EXPECT_EQ(root.at("Uid"), "0\t0\t0\t0");
+  EXPECT_EQ(root.at("Cpus_allowed_list"), "0");
+  EXPECT_EQ(root.at("MAPSLA_MODE"), "record-root");
+  EXPECT_EQ(root.at("pin_mode"), "600");
+  EXPECT_EQ(root.at("dir_mode"), "700");
+  EXPECT_EQ(std::stoi(root.at("map_fd_flags"), nullptr, 8) & O_ACCMODE, O_RDONLY);
 }
 
 TEST_F(ExternalReaderTest, ExitStatusThreeIsNotApplicableWithTheReason) {

@@ -53,10 +53,10 @@ run: {warmup: 0s, duration: 700ms}
   const RepetitionResult r = retry.pooled();
   ASSERT_GT(n.writer_updates, 0u);
   ASSERT_GT(r.writer_updates, 0u);
-  ASSERT_GT(n.anomalies.missing, 0u) << "the churn writer made no key go missing for naive: "
-                                     << describe(n);
-  EXPECT_LT(r.anomalies.missing, n.anomalies.missing) << "naive: " << describe(n)
-                                                      << "\nretry: " << describe(r);
+  ASSERT_GT(n.anomalies.missing, 0u)
+      << "the churn writer made no key go missing for naive: " << describe(n);
+  EXPECT_LT(r.anomalies.missing, n.anomalies.missing)
+      << "naive: " << describe(n) << "\nretry: " << describe(r);
   EXPECT_LT(per_million(r.anomalies.missing, r.reads), per_million(n.anomalies.missing, n.reads));
   // The retries show in the report.
   const nlohmann::json summary = to_json(retry)["summary"];
@@ -87,8 +87,8 @@ run: {warmup: 0s, duration: 800ms}
   const RepetitionResult n = naive.pooled();
   const RepetitionResult s = snapshot.pooled();
   ASSERT_GT(n.anomalies.torn, 0u) << "the in-place writer tore nothing for naive: " << describe(n);
-  EXPECT_LT(s.anomalies.torn, n.anomalies.torn) << "naive: " << describe(n)
-                                                << "\nsnapshot: " << describe(s);
+  EXPECT_LT(s.anomalies.torn, n.anomalies.torn)
+      << "naive: " << describe(n) << "\nsnapshot: " << describe(s);
   EXPECT_LT(per_million(s.anomalies.torn, s.reads), per_million(n.anomalies.torn, n.reads));
   EXPECT_GT(s.max_attempts, 1u) << "no copy pair ever disagreed under an in-place writer";
   EXPECT_EQ(s.anomalies.missing, 0u);
@@ -121,19 +121,20 @@ run: {warmup: 0s, duration: 150ms}
 
 // Every key exactly once per pass, whatever the batch size relative to the
 // map and its buckets (1: one entry per call; 7: batches straddle buckets;
-// max_entries: the whole map in one call).
+// 4096: a partial second batch; max_entries: the whole map in one call).
 TEST_F(ReaderStrategiesTest, BatchedReturnsEveryKeyOnceForEveryBatchSize) {
   MAPSLA_REQUIRE_FEATURE(batch_ops);
+  constexpr uint64_t kKeys = 5000;  // above 4096, so that size takes two calls
   for (const char* kind : {"hash", "array"}) {
     const auto cells = run_yaml(std::string("map: {kind: ") + kind +
-                                R"(, entries: 3000, value_size: 64}
+                                R"(, entries: 5000, value_size: 64}
 writer: {driver: none}
 readers:
   - {reader: batched, batch_size: 1}
   - {reader: batched, batch_size: 7}
   - {reader: batched, batch_size: 64}
   - {reader: batched, batch_size: 4096, max_batch_size: 4096}
-  - {reader: batched, batch_size: 3000}
+  - {reader: batched, batch_size: 5000}
 run: {warmup: 0s, duration: 60ms}
 )");
     ASSERT_EQ(cells.size(), 5u);
@@ -145,7 +146,7 @@ run: {warmup: 0s, duration: 60ms}
       ASSERT_EQ(c.status, CellStatus::ok) << where << ": " << c.reason;
       const RepetitionResult r = c.pooled();
       EXPECT_GE(r.passes, 1u) << where;
-      EXPECT_EQ(r.reads, r.passes * 3000) << where << ": " << describe(r);
+      EXPECT_EQ(r.reads, r.passes * kKeys) << where << ": " << describe(r);
       EXPECT_EQ(r.anomalies.total(), 0u) << where << ": " << describe(r);
       // One op per batch call, at most `batch` entries each. An array fills
       // every batch (plus a last, empty ENOENT call when the size divides
@@ -154,7 +155,7 @@ run: {warmup: 0s, duration: 60ms}
       const uint64_t b = std::stoul(batch);
       const uint64_t largest = c.details["reader"].value("largest_batch", uint64_t{0});
       ASSERT_GE(largest, b) << where;
-      const uint64_t calls = (3000 + largest - 1) / largest;
+      const uint64_t calls = (kKeys + largest - 1) / largest;
       EXPECT_GE(r.ops, r.passes * calls) << where;
       if (std::string(kind) == "array") {
         EXPECT_EQ(largest, b) << where << ": an array never answers ENOSPC";
@@ -189,9 +190,8 @@ TEST_F(ReaderStrategiesTest, BatchedGrowsPastEnospcOnACrowdedBucket) {
   EXPECT_GT(reader.largest_batch(), 1u);
   EXPECT_EQ(r.reads, kPasses * 64u) << describe(r);
   EXPECT_EQ(r.anomalies.total(), 0u) << describe(r);
-  std::cout << "[ numbers  ] 64-key hash, batch_size 1: " << reader.enospc_count()
-            << " ENOSPC in " << kPasses << " passes, batch grew to " << reader.largest_batch()
-            << "\n";
+  std::cout << "[ numbers  ] 64-key hash, batch_size 1: " << reader.enospc_count() << " ENOSPC in "
+            << kPasses << " passes, batch grew to " << reader.largest_batch() << "\n";
 
   // With no room to grow, the same bucket is a clear error, not a short pass.
   BatchedReader capped(/*batch_size=*/1, /*max_batch_size=*/1);

@@ -295,6 +295,27 @@ TEST(ExternalFrame, OversizedIsRejectedFromTheHeaderAlone) {
   }
 }
 
+// A header within the limits may still claim more than the machine has
+// (max_entries × a large per-CPU value); memory must follow the bytes that
+// arrive, not the claim.
+TEST(ExternalFrame, HugeButAllowedHeaderAllocatesOnlyWhatArrives) {
+  constexpr std::uint32_t kHugeValue = 1u << 20;
+  const FrameLimits limits{.key_size = 4, .value_size = kHugeValue, .max_entries = 1u << 30};
+  Bytes header = make_frame(0, false);
+  put_le(header, kOffValueSize, kHugeValue, 4);
+  put_le(header, kOffEntryCount, 1u << 30, 4);  // about 2^50 bytes of body
+  FrameDecoder d(limits);
+  EXPECT_NO_THROW(d.feed(header));
+  EXPECT_NO_THROW(d.feed(Bytes(100, 0)));
+  EXPECT_EQ(d.pending_frames(), 0u);
+  try {
+    d.finish();
+    FAIL() << "a stream that ends inside the body is not truncated";
+  } catch (const FrameError& e) {
+    EXPECT_EQ(e.kind(), FrameErrorKind::truncated_at_eof);
+  }
+}
+
 TEST(ExternalFrame, EmptyStreamIsNotTruncated) {
   FrameDecoder d(kLimits);
   d.feed({});

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 
 #include "harness/scenario_parser.h"
+#include "harness/util/affinity.h"
+#include "harness/util/yaml_fields.h"
 #include "readers/registry.h"
 
 namespace mapsla {
@@ -88,6 +91,19 @@ TEST(ExternalReaderOptions, ReadersAllHasGoCiliumAndBpftoolButNotExternal) {
   EXPECT_TRUE(has("bpftool", "dump"));
   EXPECT_FALSE(std::any_of(s[0].readers.begin(), s[0].readers.end(),
                            [](const ReaderSpec& r) { return r.reader == "external"; }));
+}
+
+// The program's memory is bound to the NUMA nodes of its CPUs, read from
+// the kernel's lists.
+TEST(ExternalReaderPlacement, MemoryNodesOfCpusHaveMemory) {
+  std::ifstream in("/sys/devices/system/node/has_memory");
+  std::string has_memory;
+  if (!std::getline(in, has_memory)) GTEST_SKIP() << "kernel exposes no NUMA topology";
+  const std::vector<int> with_memory = parse_cpu_list(has_memory).value_or(std::vector<int>{});
+  const std::vector<int> nodes = memory_nodes_of_cpus({0});
+  ASSERT_EQ(nodes.size(), 1u) << "CPU 0 belongs to exactly one node";
+  EXPECT_THAT(with_memory, ::testing::Contains(nodes.front()));
+  EXPECT_THAT(memory_nodes_of_cpus({}), ::testing::IsEmpty());
 }
 
 }  // namespace
