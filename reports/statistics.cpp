@@ -292,7 +292,8 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
       r999[r] = f.p999;
       // The per-entry cost scales with the mean op latency; the bootstrap
       // distribution of a mean of this many samples is its normal limit.
-      rpe[r] = strata[r].per_entry * (1.0 + strata[r].relative_se * normal(rng));
+      // A cost cannot be negative, however wide the normal limit is.
+      rpe[r] = std::max(0.0, strata[r].per_entry * (1.0 + strata[r].relative_se * normal(rng)));
     }
     p50[b] = median(r50);
     p99[b] = median(r99);
