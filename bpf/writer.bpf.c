@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "record.h"
+#include "record_fill.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -45,24 +46,7 @@ struct loop_state {
 static __always_inline void fill_record(void *value, __u32 key, __u64 version,
 					__u32 writer_cpu)
 {
-	struct mapsla_record_head *head = value;
-	__u64 *words = value + MAPSLA_RECORD_HEADER_BYTES;
-	__u64 seed = mapsla_record_seed(key, version);
-	__u64 acc = seed;
-
-	head->key = key;
-	head->writer_cpu = writer_cpu;
-	head->version = version;
-	for (__u32 i = 0; i < MAPSLA_MAX_PAYLOAD_WORDS; i++) {
-		__u64 word;
-
-		if (i >= payload_words)
-			break;
-		word = mapsla_payload_word(seed, i);
-		words[i] = word;
-		acc = mapsla_check_step(acc, word);
-	}
-	words[payload_words] = acc;
+	mapsla_fill_record(value, key, version, writer_cpu, payload_words);
 }
 
 static __always_inline void *scratch_record(__u32 key, struct loop_state *st)

@@ -13,8 +13,8 @@ using std::chrono::nanoseconds;
 PhaseDurations split_window(nanoseconds duration, const PhaseFractions& f) {
   const double sum = f.before + f.during + f.after;
   const auto part = [&](double share) {
-    return nanoseconds(static_cast<int64_t>(std::llround(static_cast<double>(duration.count()) *
-                                                         (sum > 0 ? share / sum : 0.0))));
+    return nanoseconds(static_cast<int64_t>(
+        std::llround(static_cast<double>(duration.count()) * (sum > 0 ? share / sum : 0.0))));
   };
   PhaseDurations out;
   out.before = part(f.before);
@@ -72,9 +72,10 @@ PhaseFractions parse_phases(Fields f, nanoseconds& duration, bool duration_given
   } else {
     const nanoseconds total(static_cast<int64_t>(sum));
     if (duration_given && total != duration)
-      f.fail_here(fmt::format("the phases add up to {}ms but run.duration is {}ms; give one or "
-                              "make them agree",
-                              total.count() / 1'000'000, duration.count() / 1'000'000));
+      f.fail_here(
+          fmt::format("the phases add up to {}ms but run.duration is {}ms; give one or "
+                      "make them agree",
+                      total.count() / 1'000'000, duration.count() / 1'000'000));
     duration = total;
   }
   return {shares[0] / sum, shares[1] / sum, shares[2] / sum};

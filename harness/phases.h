@@ -43,8 +43,7 @@ PhaseDurations split_window(std::chrono::nanoseconds duration, const PhaseFracti
 // `{before: 25%, during: 50%, after: 25%}`. Durations set `duration` to their
 // sum; when the scenario also gave run.duration (`duration_given`) the two
 // must agree. Errors name the file, line and field (ConfigError).
-PhaseFractions parse_phases(Fields phases, std::chrono::nanoseconds& duration,
-                            bool duration_given);
+PhaseFractions parse_phases(Fields phases, std::chrono::nanoseconds& duration, bool duration_given);
 
 nlohmann::json to_json(const PhaseFractions& fractions);
 

@@ -237,7 +237,12 @@ std::vector<CellResult> Runner::run(const Scenario& requested) {
 
     // Run-scope faults hold for every window of the scenario.
     const auto window_ns = scenario.run.warmup + scenario.run.duration;
-    FaultContext context{scenario, features, context_.run_id, &target, &board, nullptr,
+    FaultContext context{scenario,
+                         features,
+                         context_.run_id,
+                         &target,
+                         &board,
+                         nullptr,
                          window_ns * scenario.run.repetitions * static_cast<int>(slots.size())};
     std::vector<std::unique_ptr<Fault>> placed;
     std::string placing;  // the kind being placed, for errors
@@ -330,8 +335,7 @@ std::vector<CellResult> Runner::run(const Scenario& requested) {
       if (fault_details.empty()) continue;
       nlohmann::json faults = fault_details;
       for (size_t n = 0; n < window_faults.size(); ++n)
-        faults[window_faults[n]]["windows"] =
-            window_evidence[slot.cell * window_faults.size() + n];
+        faults[window_faults[n]]["windows"] = window_evidence[slot.cell * window_faults.size() + n];
       cell.details["faults"] = std::move(faults);
     }
   } catch (const BpfError& e) {

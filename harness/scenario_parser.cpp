@@ -140,8 +140,9 @@ RunSpec parse_run(Fields f, bool phased) {
   run.repetitions = static_cast<int>(f.integer("repetitions", 1, 1000, run.repetitions));
   if (f.has("phases")) {
     if (!phased)
-      f.fail("phases", "only a scenario with a fault that starts and stops within each window "
-                       "has phases");
+      f.fail("phases",
+             "only a scenario with a fault that starts and stops within each window "
+             "has phases");
     run.phases = parse_phases(f.child("phases"), run.duration, f.has("duration"));
   }
   if (f.has("interval"))

@@ -38,7 +38,7 @@ uint64_t load_le64(const std::byte* p) {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t crc32c_sse42_impl(const std::byte* p, size_t n,
-                                                              uint32_t crc) {
+                                                             uint32_t crc) {
   uint64_t c = ~crc;
   for (; n >= 8; n -= 8, p += 8)
     c = _mm_crc32_u64(c, load_le64(p));
@@ -75,10 +75,9 @@ uint32_t crc32c_portable(std::span<const std::byte> data, uint32_t crc) noexcept
   uint32_t c = ~crc;
   for (; n >= 8; n -= 8, p += 8) {
     const uint64_t word = load_le64(p) ^ c;
-    c = kTables[7][word & 0xFF] ^ kTables[6][(word >> 8) & 0xFF] ^
-        kTables[5][(word >> 16) & 0xFF] ^ kTables[4][(word >> 24) & 0xFF] ^
-        kTables[3][(word >> 32) & 0xFF] ^ kTables[2][(word >> 40) & 0xFF] ^
-        kTables[1][(word >> 48) & 0xFF] ^ kTables[0][word >> 56];
+    c = kTables[7][word & 0xFF] ^ kTables[6][(word >> 8) & 0xFF] ^ kTables[5][(word >> 16) & 0xFF] ^
+        kTables[4][(word >> 24) & 0xFF] ^ kTables[3][(word >> 32) & 0xFF] ^
+        kTables[2][(word >> 40) & 0xFF] ^ kTables[1][(word >> 48) & 0xFF] ^ kTables[0][word >> 56];
   }
   for (; n; --n, ++p)
     c = (c >> 8) ^ kTables[0][(c ^ static_cast<uint8_t>(*p)) & 0xFF];

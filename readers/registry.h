@@ -14,7 +14,7 @@ namespace mapsla {
 
 struct ReaderDescriptor {
   std::string name;
-  std::string summary;             // one line for `mapsla list`
+  std::string summary;  // one line for `mapsla list`
   // First is the default. Empty: any mode string (the strategy interprets
   // it), and `readers: all` leaves the strategy out.
   std::vector<std::string> modes;

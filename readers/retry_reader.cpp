@@ -43,8 +43,9 @@ RetryReader::Options parse_options(Fields& f) {
   o.backoff.max_ns = static_cast<uint64_t>(
       f.duration("max_backoff", 0ns, 10s, nanoseconds(o.backoff.max_ns)).count());
   if (o.backoff.max_ns < o.backoff.base_ns)
-    f.fail("max_backoff", fmt::format("{} is below base_backoff {}", duration_text(o.backoff.max_ns),
-                                      duration_text(o.backoff.base_ns)));
+    f.fail("max_backoff",
+           fmt::format("{} is below base_backoff {}", duration_text(o.backoff.max_ns),
+                       duration_text(o.backoff.base_ns)));
   o.pass_deadline_ns = static_cast<uint64_t>(
       f.duration("pass_deadline", 1ms, std::chrono::hours(1), nanoseconds(o.pass_deadline_ns))
           .count());

@@ -23,7 +23,8 @@ ReaderDescriptor SnapshotReader::descriptor() {
           "snapshots the key set twice and re-reads keys whose version changed (pass)",
           {"value", "pass"},
           [](const std::string& mode, Fields& options) {
-            const auto attempts = static_cast<uint32_t>(options.integer("max_attempts", 1, 1000, 8));
+            const auto attempts =
+                static_cast<uint32_t>(options.integer("max_attempts", 1, 1000, 8));
             return std::make_unique<SnapshotReader>(mode == "pass" ? Mode::pass : Mode::value,
                                                     attempts);
           }};
@@ -34,9 +35,9 @@ Applicability SnapshotReader::applies_to(const TargetSpec& target) const {
     const uint64_t bytes =
         2ull * target.entries * value_buffer_size(target.kind, target.value_size);
     if (bytes > kMaxPassBytes)
-      return Applicability::no(fmt::format(
-          "pass mode would hold {} MiB of snapshots (limit {} MiB); use mode value",
-          bytes >> 20, kMaxPassBytes >> 20));
+      return Applicability::no(
+          fmt::format("pass mode would hold {} MiB of snapshots (limit {} MiB); use mode value",
+                      bytes >> 20, kMaxPassBytes >> 20));
   }
   return Applicability::yes();
 }

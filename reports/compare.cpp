@@ -74,8 +74,8 @@ CellComparison compare_cell(const CellResult& base, const CellResult& next,
       compare_metric("op p50", true, op_percentiles(base, 50), op_percentiles(next, 50), options));
   out.metrics.push_back(
       compare_metric("op p99", true, op_percentiles(base, 99), op_percentiles(next, 99), options));
-  out.metrics.push_back(compare_metric("per entry", true, per_entry_values(base),
-                                       per_entry_values(next), options));
+  out.metrics.push_back(
+      compare_metric("per entry", true, per_entry_values(base), per_entry_values(next), options));
   out.metrics.push_back(compare_metric("anomalies /M", false, anomaly_rate_values(base),
                                        anomaly_rate_values(next), options));
   const RepetitionResult base_all = base.pooled(), next_all = next.pooled();
@@ -83,8 +83,8 @@ CellComparison compare_cell(const CellResult& base, const CellResult& next,
        {"torn", "missing", "skipped", "duplicate", "stale", "non_monotonic", "error"}) {
     if (class_count(base_all.anomalies, cls) == 0 && class_count(next_all.anomalies, cls) == 0)
       continue;
-    out.metrics.push_back(compare_metric(fmt::format("{} /M", cls), false,
-                                         class_rates(base, cls), class_rates(next, cls), options));
+    out.metrics.push_back(compare_metric(fmt::format("{} /M", cls), false, class_rates(base, cls),
+                                         class_rates(next, cls), options));
   }
   return out;
 }
@@ -135,21 +135,23 @@ size_t width_of(const std::string& s) {
 std::string verdict_line(const Comparison& c, bool markdown) {
   const size_t regressions = c.count(ChangeVerdict::regression);
   const size_t improvements = c.count(ChangeVerdict::improvement);
-  const std::string rule = fmt::format("beyond {:g} % at α = {:g}", c.options.threshold_pct,
-                                       c.options.alpha);
+  const std::string rule =
+      fmt::format("beyond {:g} % at α = {:g}", c.options.threshold_pct, c.options.alpha);
   std::string text;
   if (regressions > 0)
-    text = fmt::format("{}{} significant regression{} {}", markdown ? "❌ " : "REGRESSION: ",
-                       regressions, regressions == 1 ? "" : "s", rule);
+    text = fmt::format("{}{} significant regression{} {}",
+                       markdown ? "❌ " : "REGRESSION: ", regressions, regressions == 1 ? "" : "s",
+                       rule);
   else if (c.inconclusive())
-    text = fmt::format("{}inconclusive: no significant regression {}, but too few repetitions to "
-                       "test every change",
-                       markdown ? "⚠️ " : "", rule);
+    text = fmt::format(
+        "{}inconclusive: no significant regression {}, but too few repetitions to "
+        "test every change",
+        markdown ? "⚠️ " : "", rule);
   else
     text = fmt::format("{}no significant regression {}", markdown ? "✅ " : "", rule);
   if (improvements > 0)
-    text += fmt::format("; {} significant improvement{}", improvements,
-                        improvements == 1 ? "" : "s");
+    text +=
+        fmt::format("; {} significant improvement{}", improvements, improvements == 1 ? "" : "s");
   return text;
 }
 

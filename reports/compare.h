@@ -33,7 +33,7 @@ enum class ChangeVerdict {
 };
 
 struct MetricComparison {
-  std::string metric;  // "op p50", "op p99", "per entry", "torn /M", "anomalies /M"
+  std::string metric;   // "op p50", "op p99", "per entry", "torn /M", "anomalies /M"
   bool latency = true;  // ns; else a rate per million reads
   std::vector<double> base_values, new_values;
   double base_median = 0, new_median = 0;

@@ -5,49 +5,23 @@
 #include "reports/atomic_file.h"
 #include "reports/gnuplot.h"
 #include "reports/html_plots.h"
+#include "reports/markup_escape.h"
 #include "reports/open_loop_table.h"
 #include "reports/report_tables.h"
 
 namespace mapsla {
 namespace {
 
-std::string escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 void table(std::string& out, const Table& t, const char* css_class = "") {
   out += fmt::format("<table class=\"{}\"><thead><tr>", css_class);
   for (const auto& h : t.header)
-    out += "<th>" + escape(h) + "</th>";
+    out += "<th>" + markup_escape(h) + "</th>";
   out += "</tr></thead><tbody>\n";
   for (const auto& row : t.rows) {
     out += "<tr>";
     for (size_t i = 0; i < row.size(); ++i) {
       const bool numeric = i < t.numeric.size() && t.numeric[i];
-      out += (numeric ? "<td class=\"num\">" : "<td>") + escape(row[i]) + "</td>";
+      out += (numeric ? "<td class=\"num\">" : "<td>") + markup_escape(row[i]) + "</td>";
     }
     out += "</tr>\n";
   }
@@ -94,20 +68,22 @@ void plots_section(std::string& out, const Report& report, const Matrix& matrix,
   for (const PlotSpec& plot : report_plots(report, matrix)) {
     ++index;
     if (!plot.job) {
-      out += fmt::format("<div class=\"plot-note\" id=\"{}\"><b>{}</b><br>{}</div>\n",
-                         escape(plot.id), escape(plot.title), escape(plot.note));
+      out +=
+          fmt::format("<div class=\"plot-note\" id=\"{}\"><b>{}</b><br>{}</div>\n",
+                      markup_escape(plot.id), markup_escape(plot.title), markup_escape(plot.note));
       continue;
     }
     const PlotResult result = renderer.render(*plot.job);
     if (!result.ok) {
       out += fmt::format("<div class=\"plot-note\" id=\"{}\"><b>{}</b><br>plot failed: {}</div>\n",
-                         escape(plot.id), escape(plot.title), escape(result.error));
+                         markup_escape(plot.id), markup_escape(plot.title),
+                         markup_escape(result.error));
       continue;
     }
     out += fmt::format(
         "<figure class=\"plot{}\" id=\"{}\"><figcaption>{}</figcaption>\n{}\n"
         "</figure>\n",
-        plot.job->width > 700 ? " wide" : "", escape(plot.id), escape(plot.title),
+        plot.job->width > 700 ? " wide" : "", markup_escape(plot.id), markup_escape(plot.title),
         inline_svg(result.svg, fmt::format("p{}_", index)));
   }
   out += "</div>\n";
@@ -118,13 +94,13 @@ void plots_section(std::string& out, const Report& report, const Matrix& matrix,
 std::string render_html(const Report& report, const std::optional<std::filesystem::path>& gnuplot) {
   const Environment& env = report.environment;
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
-  out += "<title>mapsla report · run " + escape(report.run_id) + "</title>\n";
+  out += "<title>mapsla report · run " + markup_escape(report.run_id) + "</title>\n";
   out += "<style>" + css() + "</style></head><body>\n";
-  out += "<h1>mapsla report · run " + escape(report.run_id) + "</h1>\n";
+  out += "<h1>mapsla report · run " + markup_escape(report.run_id) + "</h1>\n";
   out += "<p class=\"meta\">" +
-         escape(fmt::format("{} → {} · kernel {} · {} · {} cores · {} NUMA node{}",
-                            report.started_at, report.finished_at, env.kernel, env.cpu_model,
-                            env.cores, env.numa_nodes, env.numa_nodes == 1 ? "" : "s")) +
+         markup_escape(fmt::format("{} → {} · kernel {} · {} · {} cores · {} NUMA node{}",
+                                   report.started_at, report.finished_at, env.kernel, env.cpu_model,
+                                   env.cores, env.numa_nodes, env.numa_nodes == 1 ? "" : "s")) +
          "</p>\n";
 
   const Matrix matrix = build_matrix(report.cells);
@@ -167,13 +143,13 @@ std::string render_html(const Report& report, const std::optional<std::filesyste
   if (const auto reasons = cell_reasons(report); !reasons.empty()) {
     out += "<h2>Cells not ok</h2>\n<ul class=\"reasons\">\n";
     for (const auto& line : reasons)
-      out += "<li>" + escape(line) + "</li>\n";
+      out += "<li>" + markup_escape(line) + "</li>\n";
     out += "</ul>\n";
   }
   if (const auto warnings = measurement_warnings(report); !warnings.empty()) {
     out += "<h2>Measurement warnings</h2>\n<ul class=\"reasons\">\n";
     for (const auto& line : warnings)
-      out += "<li>" + escape(line) + "</li>\n";
+      out += "<li>" + markup_escape(line) + "</li>\n";
     out += "</ul>\n";
   }
 

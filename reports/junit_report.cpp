@@ -6,35 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "reports/markup_escape.h"
+
 namespace mapsla {
 namespace {
-
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 struct Suite {
   std::string name;
@@ -67,22 +42,23 @@ std::string render_junit(const Report& report, const SlaResult& result) {
   for (const Suite& suite : suites) {
     out += fmt::format(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\"",
-        xml_escape(suite.name), suite.checks.size(), suite.failures, suite.skipped);
+        markup_escape(suite.name), suite.checks.size(), suite.failures, suite.skipped);
     if (!report.started_at.empty())
-      out += fmt::format(" timestamp=\"{}\"", xml_escape(report.started_at));
+      out += fmt::format(" timestamp=\"{}\"", markup_escape(report.started_at));
     if (!report.environment.hostname.empty())
-      out += fmt::format(" hostname=\"{}\"", xml_escape(report.environment.hostname));
+      out += fmt::format(" hostname=\"{}\"", markup_escape(report.environment.hostname));
     out += ">\n    <properties>\n";
     const std::pair<const char*, std::string> properties[] = {
         {"run_id", report.run_id},
         {"kernel", report.environment.kernel},
         {"mapsla_version", report.environment.mapsla_version}};
     for (const auto& [name, value] : properties)
-      out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name, xml_escape(value));
+      out +=
+          fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name, markup_escape(value));
     out += "    </properties>\n";
     for (const SlaCheck* c : suite.checks) {
-      out += fmt::format("    <testcase classname=\"{}\" name=\"{}\"", xml_escape(c->cell_name()),
-                         xml_escape(c->name()));
+      out += fmt::format("    <testcase classname=\"{}\" name=\"{}\"",
+                         markup_escape(c->cell_name()), markup_escape(c->name()));
       switch (c->outcome) {
         case SlaOutcome::held:
           out += "/>\n";
@@ -93,14 +69,14 @@ std::string render_junit(const Report& report, const SlaResult& result) {
           out += fmt::format(
               ">\n      <failure type=\"sla_violation\" message=\"{}\">cell: {} / {} {}\n"
               "metric: {}\nmeasured: {}\nlimit: {}\nset at: {}</failure>\n    </testcase>\n",
-              xml_escape(message), xml_escape(c->scenario), xml_escape(c->reader),
-              xml_escape(c->mode), xml_escape(c->metric), xml_escape(c->measured_text),
-              xml_escape(limit_phrase(*c)), xml_escape(c->origin));
+              markup_escape(message), markup_escape(c->scenario), markup_escape(c->reader),
+              markup_escape(c->mode), markup_escape(c->metric), markup_escape(c->measured_text),
+              markup_escape(limit_phrase(*c)), markup_escape(c->origin));
           break;
         }
         case SlaOutcome::not_evaluated:
           out += fmt::format(">\n      <skipped message=\"not evaluated: {}\"/>\n    </testcase>\n",
-                             xml_escape(c->measured_text));
+                             markup_escape(c->measured_text));
           break;
       }
     }

@@ -92,9 +92,9 @@ void print_phase_table(std::ostream& out, const std::vector<CellResult>& cells) 
       p99[i] = it == cell.phases.end() ? 0 : pooled(it->second).op_latency.percentile(99);
       row.push_back(p99[i] ? format_ns(static_cast<double>(p99[i])) : "—");
     }
-    row.push_back(p99[0] ? fmt::format("×{:.2f}", static_cast<double>(p99[1]) /
-                                                      static_cast<double>(p99[0]))
-                         : "—");
+    row.push_back(
+        p99[0] ? fmt::format("×{:.2f}", static_cast<double>(p99[1]) / static_cast<double>(p99[0]))
+               : "—");
     row.push_back(recovery_text(cell));
     rows.push_back(std::move(row));
   }

@@ -83,9 +83,9 @@ struct Recovery {
   bool recovered = false;
   uint64_t recovery_ns = 0;  // meaningful when recovered
   uint64_t before_p99_ns = 0;
-  uint64_t threshold_ns = 0;           // kRecoveryFactor × before_p99_ns
-  uint64_t first_window_p99_ns = 0;    // op P99 over the first window after the stop
-  uint64_t windows_judged = 0;         // windows with enough ops to judge
+  uint64_t threshold_ns = 0;         // kRecoveryFactor × before_p99_ns
+  uint64_t first_window_p99_ns = 0;  // op P99 over the first window after the stop
+  uint64_t windows_judged = 0;       // windows with enough ops to judge
 };
 
 enum class CellStatus { ok, not_applicable, skipped, failed };

@@ -85,9 +85,7 @@ class MapView {
     return errno_of_call(bpf_map_update_elem(fd_, key, value, flags));
   }
   // ENOENT: the key was not there.
-  int erase(const void* key) const noexcept {
-    return errno_of_call(bpf_map_delete_elem(fd_, key));
-  }
+  int erase(const void* key) const noexcept { return errno_of_call(bpf_map_delete_elem(fd_, key)); }
 
  private:
   static int errno_of_call(int ret) noexcept { return ret < 0 ? -ret : 0; }

@@ -43,8 +43,9 @@ int check_command(const CheckArgs& args) {
 void add_check_command(CLI::App& app) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* check = app.add_subcommand(
-      "check", "Check a report against an SLA: exit 0 held, 1 violated, 2 bad input, 3 nothing "
-               "could be evaluated");
+      "check",
+      "Check a report against an SLA: exit 0 held, 1 violated, 2 bad input, 3 nothing "
+      "could be evaluated");
   check->add_option("report", args->report, "report.json written by `mapsla run`")->required();
   check->add_option("--sla", args->sla, "SLA file (docs/sla.md)")->required();
   check->add_option("--junit", args->junit, "Also write the checks as JUnit XML to this file");

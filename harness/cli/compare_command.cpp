@@ -47,8 +47,7 @@ int compare_command(const CompareArgs& args) {
   }
   std::cout << (args.format == "markdown" ? render_compare_markdown(comparison)
                                           : render_compare_text(comparison));
-  return comparison.count(ChangeVerdict::regression) > 0 ? exit_code::kSlaViolated
-                                                         : exit_code::kOk;
+  return comparison.count(ChangeVerdict::regression) > 0 ? exit_code::kSlaViolated : exit_code::kOk;
 }
 
 }  // namespace

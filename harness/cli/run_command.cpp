@@ -47,7 +47,7 @@ struct RunArgs {
   std::string prometheus_listen;  // --prometheus-listen ADDR
   std::string pushgateway;        // --pushgateway URL
   std::string prom_textfile;      // --prom-textfile PATH
-  std::string sla;  // --sla FILE
+  std::string sla;                // --sla FILE
 };
 
 std::string utc_now() {
@@ -72,14 +72,14 @@ bool write_outputs(const RunArgs& args, const Report& report, const fs::path& ou
     }
   };
   attempt("markdown report", [&] {
-    std::cout << "markdown: " << MarkdownReporter().write(report, out_dir, std::cout).front().string()
-              << '\n';
+    std::cout << "markdown: "
+              << MarkdownReporter().write(report, out_dir, std::cout).front().string() << '\n';
   });
   attempt("html report", [&] {
     const auto gnuplot = find_gnuplot();
     if (!gnuplot) std::cerr << "mapsla: html report: plots unavailable: gnuplot not found\n";
-    std::cout << "html: " << HtmlReporter(gnuplot).write(report, out_dir, std::cout).front().string()
-              << '\n';
+    std::cout << "html: "
+              << HtmlReporter(gnuplot).write(report, out_dir, std::cout).front().string() << '\n';
   });
   if (!args.prom_textfile.empty()) {
     attempt("--prom-textfile", [&] {

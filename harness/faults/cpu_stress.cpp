@@ -115,9 +115,10 @@ std::string CpuStressFault::method_name(Method method) {
 }
 
 nlohmann::json Options::to_json() const {
-  nlohmann::json out = {{"method", method_name(method)},
-                        {"workers", workers ? nlohmann::json(workers) : "one per CPU"},
-                        {"cpus", cpus.empty() ? nlohmann::json("the reader's") : nlohmann::json(cpus)}};
+  nlohmann::json out = {
+      {"method", method_name(method)},
+      {"workers", workers ? nlohmann::json(workers) : "one per CPU"},
+      {"cpus", cpus.empty() ? nlohmann::json("the reader's") : nlohmann::json(cpus)}};
   if (method == Method::cpu) out["load_percent"] = load;
   if (load_slice_ms) out["load_slice_ms"] = load_slice_ms;
   if (freq) out["freq_hz"] = freq;
@@ -166,9 +167,9 @@ std::vector<std::string> CpuStressFault::command(const Options& o, const std::ve
       if (o.freq) argv.insert(argv.end(), {"--timer-freq", std::to_string(o.freq)});
       break;
   }
-  argv.insert(argv.end(), {"--taskset", format_cpu_list(cpus), "--timeout",
-                           std::to_string(timeout.count()) + "s", "--metrics-brief", "--yaml",
-                           yaml.string()});
+  argv.insert(argv.end(),
+              {"--taskset", format_cpu_list(cpus), "--timeout",
+               std::to_string(timeout.count()) + "s", "--metrics-brief", "--yaml", yaml.string()});
   return argv;
 }
 
@@ -211,12 +212,12 @@ void CpuStressFault::start() {
 void CpuStressFault::throw_if_exited_early(int status) {
   const std::string log = tail_of(log_path_);
   if (WIFEXITED(status) && (WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 4))
-    throw FaultUnavailable(fmt::format(
-        "skipped: stress-ng could not run method {} here ({}: {}): {}", method_name(options_.method),
-        describe_wait_status(status), WEXITSTATUS(status) == 3 ? "no resource" : "not implemented",
-        log));
-  throw std::runtime_error(fmt::format("stress-ng ended early ({}): {}",
-                                       describe_wait_status(status), log));
+    throw FaultUnavailable(
+        fmt::format("skipped: stress-ng could not run method {} here ({}: {}): {}",
+                    method_name(options_.method), describe_wait_status(status),
+                    WEXITSTATUS(status) == 3 ? "no resource" : "not implemented", log));
+  throw std::runtime_error(
+      fmt::format("stress-ng ended early ({}): {}", describe_wait_status(status), log));
 }
 
 nlohmann::json CpuStressFault::sample_workers() const {
@@ -293,14 +294,13 @@ nlohmann::json CpuStressFault::verify_gone() {
   std::ifstream in(yaml_path_);
   if (in) {
     try {
-      out["metrics"] =
-          parse_stress_ng_metrics(std::string{std::istreambuf_iterator<char>(in), {}});
+      out["metrics"] = parse_stress_ng_metrics(std::string{std::istreambuf_iterator<char>(in), {}});
     } catch (const std::exception& e) {
       out["metrics_error"] = e.what();
     }
   } else {
-    out["metrics_error"] = "stress-ng wrote no --yaml metrics (stopped by " +
-                           group_->stopped_by() + ")";
+    out["metrics_error"] =
+        "stress-ng wrote no --yaml metrics (stopped by " + group_->stopped_by() + ")";
   }
   return out;
 }

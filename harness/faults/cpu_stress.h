@@ -39,11 +39,11 @@ class CpuStressFault final : public Fault {
 
   struct Options final : FaultOptions {
     Method method = Method::cpu;
-    int workers = 0;         // 0: one per CPU of the list
-    int load = 100;          // cpu only: percent busy per worker
-    int load_slice_ms = 0;   // cpu only: --cpu-load-slice; 0 = stress-ng's default
-    uint64_t freq = 0;       // switch/timer: --switch-freq / --timer-freq; 0 = default
-    std::vector<int> cpus;   // empty: the reader's CPUs
+    int workers = 0;        // 0: one per CPU of the list
+    int load = 100;         // cpu only: percent busy per worker
+    int load_slice_ms = 0;  // cpu only: --cpu-load-slice; 0 = stress-ng's default
+    uint64_t freq = 0;      // switch/timer: --switch-freq / --timer-freq; 0 = default
+    std::vector<int> cpus;  // empty: the reader's CPUs
     nlohmann::json to_json() const override;
   };
 

@@ -118,12 +118,10 @@ nlohmann::json CrossNumaFault::verify_active() {
   out["reader_node"] = options_.reader_node;
   out["map_node_requested"] = map_node_;
   out["topology"] = numa_topology_kind(kernel_cmdline(), cpu_has_hypervisor_flag());
-  if (numa_available() >= 0)
-    out["distance"] = numa_distance(options_.reader_node, map_node_);
+  if (numa_available() >= 0) out["distance"] = numa_distance(options_.reader_node, map_node_);
   if (!scenario_.map.numa_node || *scenario_.map.numa_node != map_node_)
     throw std::runtime_error("cross_numa: the scenario's map was not placed on the map node");
-  if (target_)
-    out["map_flags_numa_node"] = (target_->view().info().flags & BPF_F_NUMA_NODE) != 0;
+  if (target_) out["map_flags_numa_node"] = (target_->view().info().flags & BPF_F_NUMA_NODE) != 0;
   out["map_node_visible"] =
       "no: the kernel reports no NUMA node for a BPF map (bpf_map_info, fdinfo); see the probe";
 
@@ -136,7 +134,8 @@ nlohmann::json CrossNumaFault::verify_active() {
     const auto used_after = node_mem_used_kb(nodes);
     nlohmann::json delta = nlohmann::json::object();
     for (int n = 0; n < nodes; ++n)
-      delta[std::to_string(n)] = used_after[static_cast<size_t>(n)] - used_before[static_cast<size_t>(n)];
+      delta[std::to_string(n)] =
+          used_after[static_cast<size_t>(n)] - used_before[static_cast<size_t>(n)];
     probe = {{"created_on_node", map_node_}, {"mem_used_delta_kb_by_node", delta}};
   } catch (const std::exception& e) {
     probe = {{"error", e.what()}};

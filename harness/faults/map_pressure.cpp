@@ -208,7 +208,8 @@ nlohmann::json MapPressureFault::counters_json() const {
   if (evictions_ && evictions_->evictions()) {
     out["evictions_kernel"] = *evictions_->evictions() - evictions_at_start_;
     out["evictions"] = out["evictions_kernel"];
-    out["evictions_source"] = "kernel: kprobes on htab_lru_map_delete_node for this map (all causes)";
+    out["evictions_source"] =
+        "kernel: kprobes on htab_lru_map_delete_node for this map (all causes)";
   } else {
     out["evictions_kernel"] = nullptr;
     out["evictions_kernel_unavailable"] =

@@ -121,7 +121,8 @@ std::string describe_wait_status(int status) {
 std::string find_executable(const std::string& name) {
   const auto executable = [](const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
   };
   if (name.find('/') != std::string::npos) return executable(name) ? name : std::string();
   const char* path = std::getenv("PATH");
@@ -137,7 +138,8 @@ ProcessGroup::ProcessGroup(const Options& options) {
   if (options.argv.empty()) throw std::invalid_argument("ProcessGroup: empty argv");
   const std::string path = find_executable(options.argv[0]);
   if (path.empty())
-    throw std::system_error(ENOENT, std::generic_category(), options.argv[0] + " not found in PATH");
+    throw std::system_error(ENOENT, std::generic_category(),
+                            options.argv[0] + " not found in PATH");
   for (const auto& arg : options.argv)
     command_line_ += (command_line_.empty() ? "" : " ") + arg;
 
@@ -155,10 +157,10 @@ ProcessGroup::ProcessGroup(const Options& options) {
   envp.push_back(const_cast<char*>(tag.c_str()));
   envp.push_back(nullptr);
   const int in_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const int out_fd = options.output.empty()
-                         ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
-                         : ::open(options.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                                  0600);
+  const int out_fd =
+      options.output.empty()
+          ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
+          : ::open(options.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (in_fd < 0 || out_fd < 0) {
     const int err = errno;
     if (in_fd >= 0) ::close(in_fd);

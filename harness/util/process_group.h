@@ -35,9 +35,9 @@ struct ProcessInfo {
   pid_t pgid = 0;
   std::string comm;
   char state = '?';
-  double user_s = 0;    // CPU time in user mode so far
-  double system_s = 0;  // … in kernel mode
-  uint64_t runtime_ns = 0;  // time on a CPU (/proc/PID/schedstat; 0 when unavailable)
+  double user_s = 0;         // CPU time in user mode so far
+  double system_s = 0;       // … in kernel mode
+  uint64_t runtime_ns = 0;   // time on a CPU (/proc/PID/schedstat; 0 when unavailable)
   std::string cpus_allowed;  // Cpus_allowed_list, e.g. "0" or "0-1"
 };
 

@@ -33,8 +33,7 @@ class CapturingSink final : public PassSink {
         continue;
       }
       const auto bytes = block_.value(i);
-      if (!values.emplace(block_.key(i), std::vector<std::byte>(bytes.begin(), bytes.end()))
-               .second)
+      if (!values.emplace(block_.key(i), std::vector<std::byte>(bytes.begin(), bytes.end())).second)
         ++duplicates;
     }
     block_.clear();

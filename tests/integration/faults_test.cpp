@@ -108,7 +108,8 @@ TEST_F(FaultsTest, CpuHogOnTheReadersCpuStretchesItsPasses) {
 }
 
 TEST_F(FaultsTest, StressNgExitCodes3And4AreSkippedNotFailed) {
-  const fs::path dir = fs::temp_directory_path() / ("mapsla_fake_stress_" + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("mapsla_fake_stress_" + std::to_string(getpid()));
   fs::create_directories(dir);
   {
     std::ofstream script(dir / "stress-ng");
@@ -183,8 +184,8 @@ TEST_F(FaultsTest, LruPressureEvictsAndEvictedKeysAreNeitherMissingNorSkipped) {
     const auto& window = first_window(cell);
     const auto& counters = window["gone"]["counters_at_stop"];
     EXPECT_GT(counters["evictions"].get<uint64_t>(), 0u) << counters.dump();
-    EXPECT_GT(counters["evictions_observed_detail"]["key_set_found_evicted_at_stop"].get<uint64_t>(),
-              0u);
+    EXPECT_GT(
+        counters["evictions_observed_detail"]["key_set_found_evicted_at_stop"].get<uint64_t>(), 0u);
     EXPECT_EQ(window["gone"]["key_set_present_after"], 2048);
     EXPECT_EQ(window["gone"]["pressure_keys_present"], 0);
   }

@@ -98,8 +98,7 @@ TEST_F(SlaGateRun, AThresholdNobodyMeetsFailsWithExitOneAndPrintsTheViolation) {
 
   // check on the written report reaches the run's verdict.
   EXPECT_EQ(mapsla("check " + path("out/report.json") + " --sla " + path("tight.yaml")).status, 1);
-  EXPECT_EQ(mapsla("compare " + path("out/report.json") + " " + path("out/report.json")).status,
-            0);
+  EXPECT_EQ(mapsla("compare " + path("out/report.json") + " " + path("out/report.json")).status, 0);
 }
 
 TEST_F(SlaGateRun, GenerousThresholdsPassWithExitZero) {

@@ -10,8 +10,8 @@
 namespace mapsla {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::cell;
+using ::testing::HasSubstr;
 using testing::repetition;
 
 // One repetition per op latency given; per-entry cost = latency (1 op = 1 read).
@@ -101,10 +101,11 @@ Comparison golden_comparison() {
                                  with_latencies("quiet", "dump", {2500, 2510, 2490}),
                                  with_latencies("churn", "keys", {2000, 2010, 1990, 2005, 1995})},
                                 "base0001");
-  Report next = testing::report({with_latencies("quiet", "keys", {1700, 1710, 1690, 1705, 1695}),
-                                 with_latencies("quiet", "dump", {2400, 2390, 2410}),
-                                 with_latencies("churn", "keys", {2000, 2010, 1990, 2005, 1995}, 3)},
-                                "new00002");
+  Report next =
+      testing::report({with_latencies("quiet", "keys", {1700, 1710, 1690, 1705, 1695}),
+                       with_latencies("quiet", "dump", {2400, 2390, 2410}),
+                       with_latencies("churn", "keys", {2000, 2010, 1990, 2005, 1995}, 3)},
+                      "new00002");
   next.started_at = "2026-11-22T03:00:00Z";
   Comparison c = compare_reports(base, next, {});
   c.base_name = "base/report.json";

@@ -66,9 +66,10 @@ TEST(FaultYaml, UnknownKindNamesFileLineAndTheKnownKinds) {
 }
 
 TEST(FaultYaml, UnknownFieldIsRejectedWithItsLine) {
-  const std::string e = error_of(scenario_with("  - kind: cpu_stress\n"
-                                               "    method: cpu\n"
-                                               "    lood: 50\n"));
+  const std::string e =
+      error_of(scenario_with("  - kind: cpu_stress\n"
+                             "    method: cpu\n"
+                             "    lood: 50\n"));
   EXPECT_THAT(e, HasSubstr("f.yaml:9: field 'faults[0].lood': unknown field"));
 }
 

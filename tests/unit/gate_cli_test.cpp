@@ -76,9 +76,9 @@ TEST_F(GateCli, CheckExitsOneAndPrintsEachViolation) {
   const std::string report = report_file("r.json", {400, 410, 420});
   const std::string junit = (dir_ / "out" / "junit.xml").string();
   fs::create_directories(dir_ / "out");
-  const Outcome o = mapsla("check " + report + " --sla " +
-                           file("sla.yaml", "sla:\n  - op_p99: 100ns\n    torn: 0\n") +
-                           " --junit " + junit);
+  const Outcome o =
+      mapsla("check " + report + " --sla " +
+             file("sla.yaml", "sla:\n  - op_p99: 100ns\n    torn: 0\n") + " --junit " + junit);
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_THAT(o.output, HasSubstr("FAIL  quiet.naive.keys  op_p99: measured 410ns (median of 3 "
                                   "repetitions), limit <= 100ns"));
@@ -98,7 +98,8 @@ TEST_F(GateCli, CheckBadInputExitsTwoWithOneLine) {
   const std::string report = report_file("r.json", {400});
   Outcome o = mapsla("check " + (dir_ / "missing.json").string() + " --sla " + sla);
   EXPECT_EQ(o.status, 2);
-  EXPECT_EQ(o.output, "mapsla: " + (dir_ / "missing.json").string() + ": at (file): cannot be read\n");
+  EXPECT_EQ(o.output,
+            "mapsla: " + (dir_ / "missing.json").string() + ": at (file): cannot be read\n");
   o = mapsla("check " + file("bad.json", "{\"schema\": \"mapsla.report/v9\"}") + " --sla " + sla);
   EXPECT_EQ(o.status, 2);
   EXPECT_THAT(o.output, HasSubstr("bad.json: at schema: 'mapsla.report/v9' is not"));

@@ -29,11 +29,9 @@ Fixture junit_fixture() {
                                    testing::repetition(1, 470, 30'000, 30'000, 14'100'000),
                                    testing::repetition(2, 460, 30'000, 30'000, 13'800'000)});
   keys.repetitions[1].anomalies.torn = 2;
-  f.report = testing::report(
-      {keys,
-       testing::cell("numa", "naive", "keys", {}, CellStatus::skipped,
-                     "cross_numa: host has 1 NUMA node (needs 2)")},
-      "abcd1234");
+  f.report = testing::report({keys, testing::cell("numa", "naive", "keys", {}, CellStatus::skipped,
+                                                  "cross_numa: host has 1 NUMA node (needs 2)")},
+                             "abcd1234");
   f.spec = parse_sla_text(R"(sla:
   - op_p99: 1us
     torn: 0

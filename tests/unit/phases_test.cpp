@@ -62,8 +62,8 @@ TEST(SplitWindow, FractionsNeedNotBeNormalized) {
 }
 
 TEST(PhasesYaml, DurationsSetTheWindow) {
-  const auto s = parse_scenarios(scenario_with_run("  phases: {before: 1s, during: 2s, after: 1s}\n"),
-                                 "p.yaml");
+  const auto s = parse_scenarios(
+      scenario_with_run("  phases: {before: 1s, during: 2s, after: 1s}\n"), "p.yaml");
   EXPECT_EQ(s[0].run.duration, 4s);
   ASSERT_TRUE(s[0].run.phases);
   EXPECT_DOUBLE_EQ(s[0].run.phases->before, 0.25);
@@ -88,7 +88,8 @@ TEST(PhasesYaml, Errors) {
   EXPECT_THAT(error_of(scenario_with_run("  phases: {before: 30%, during: 50%, after: 30%}\n")),
               HasSubstr("the percentages add up to 110%, not 100%"));
   EXPECT_THAT(
-      error_of(scenario_with_run("  duration: 3s\n  phases: {before: 1s, during: 1s, after: 2s}\n")),
+      error_of(
+          scenario_with_run("  duration: 3s\n  phases: {before: 1s, during: 1s, after: 2s}\n")),
       HasSubstr("p.yaml:10: field 'run.phases': the phases add up to 4000ms but run.duration is "
                 "3000ms"));
   EXPECT_THAT(error_of(scenario_with_run("  phases: {before: 1s, during: soon, after: 1s}\n")),

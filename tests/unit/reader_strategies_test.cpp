@@ -176,9 +176,9 @@ TEST(ReaderOptions, RetryDefaultsAndSettingsEcho) {
 }
 
 TEST(ReaderOptions, RetryReadsEveryOption) {
-  const auto reader = create(
-      scenario_with("{reader: retry, mode: dump, max_attempts: 5, base_backoff: 2us, "
-                    "max_backoff: 3ms, pass_deadline: 250ms, window: 32, widen: 4}"));
+  const auto reader =
+      create(scenario_with("{reader: retry, mode: dump, max_attempts: 5, base_backoff: 2us, "
+                           "max_backoff: 3ms, pass_deadline: 250ms, window: 32, widen: 4}"));
   EXPECT_EQ(reader->mode(), "dump");
   EXPECT_EQ(setting(*reader, "max_attempts"), "5");
   EXPECT_EQ(setting(*reader, "base_backoff"), "2us");

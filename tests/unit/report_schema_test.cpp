@@ -14,8 +14,8 @@
 namespace mapsla {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 Report fixture() {
   CellResult keys = testing::cell("quiet", "naive", "keys",
@@ -26,8 +26,8 @@ Report fixture() {
   keys.repetitions[2].anomalies.errors["E2BIG"] = 1;
   keys.settings = {{"cpus", "0"}};
   keys.details["writer"] = {{"runs", 10}};
-  CellResult na = testing::cell("quiet", "mmap", "keys", {}, CellStatus::not_applicable,
-                                "mmap needs an array");
+  CellResult na =
+      testing::cell("quiet", "mmap", "keys", {}, CellStatus::not_applicable, "mmap needs an array");
   Report r = testing::report({keys, na});
   r.scenarios.push_back({"quiet", "scenarios/quiet.yaml", {{"name", "quiet"}}});
   return r;
@@ -78,7 +78,8 @@ void expect_same(const json& a, const json& b, const std::string& path = "$") {
     ASSERT_EQ(a.size(), b.size()) << path;
     for (auto it = a.begin(); it != a.end(); ++it) {
       const std::string key = a.is_object() ? it.key() : std::to_string(it - a.begin());
-      const json& other = a.is_object() ? b.at(it.key()) : b.at(static_cast<size_t>(it - a.begin()));
+      const json& other =
+          a.is_object() ? b.at(it.key()) : b.at(static_cast<size_t>(it - a.begin()));
       expect_same(*it, other, path + "." + key);
     }
   } else {

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "harness/exit_codes.h"
 #include "harness/cli/sla_gate.h"
+#include "harness/exit_codes.h"
 #include "harness/scenario_parser.h"
 #include "harness/sla_parser.h"
 #include "tests/unit/gate_fixtures.h"
@@ -16,17 +16,17 @@
 namespace mapsla {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::cell;
+using ::testing::HasSubstr;
 using testing::repetition;
 
 // op P99s 100, 300, 200 ns (median 200, largest 300); per entry 120, 150,
 // 100 (median 120); 20 000 reads each; 10/20/30 ops: min_samples 10 000.
 CellResult three_repetitions() {
-  CellResult c = cell("s", "naive", "keys",
-                      {repetition(0, 100, 10'000, 20'000, 2'400'000),
-                       repetition(1, 300, 20'000, 20'000, 3'000'000),
-                       repetition(2, 200, 30'000, 20'000, 2'000'000)});
+  CellResult c = cell(
+      "s", "naive", "keys",
+      {repetition(0, 100, 10'000, 20'000, 2'400'000), repetition(1, 300, 20'000, 20'000, 3'000'000),
+       repetition(2, 200, 30'000, 20'000, 2'000'000)});
   c.repetitions[0].anomalies.torn = 2;
   c.repetitions[2].anomalies.torn = 1;
   c.repetitions[1].anomalies.errors["EINTR"] = 3;
@@ -177,9 +177,9 @@ TEST(SlaGate, ExitCodes) {
             exit_code::kOk);
   EXPECT_EQ(cli::apply_sla_gate(spec("sla: {op_p99: 1ns}"), held, std::nullopt, out, err),
             exit_code::kSlaViolated);
-  EXPECT_EQ(cli::apply_sla_gate(spec("sla: {reader: nope, op_p99: 1ms}"), held, std::nullopt, out,
-                                err),
-            exit_code::kBadInput);
+  EXPECT_EQ(
+      cli::apply_sla_gate(spec("sla: {reader: nope, op_p99: 1ms}"), held, std::nullopt, out, err),
+      exit_code::kBadInput);
   EXPECT_THAT(err.str(), HasSubstr("sla.yaml:1: field 'sla': the rule for reader nope selects no"));
   const Report skipped = testing::report(
       {cell("numa", "naive", "keys", {}, CellStatus::skipped, "needs 2 NUMA nodes")});
@@ -279,7 +279,8 @@ sla:
                                     "'quiet' can only select that scenario"));
   }
   // The scenario's rules come first, so a file's rule wins a tie.
-  const SlaSpec combined = cli::combined_sla(scenarios, spec("sla: {scenario: quiet, op_p99: 1ms}"));
+  const SlaSpec combined =
+      cli::combined_sla(scenarios, spec("sla: {scenario: quiet, op_p99: 1ms}"));
   ASSERT_EQ(combined.rules.size(), 2u);
   EXPECT_EQ(combined.rules[1].thresholds[0].limit, 1e6);
   EXPECT_FALSE(cli::unmatched_in_plan(combined, scenarios));

@@ -11,8 +11,8 @@
 namespace mapsla {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::cell;
+using ::testing::HasSubstr;
 using testing::repetition;
 
 TEST(Statistics, MedianAndQuantile) {
@@ -86,10 +86,10 @@ TEST(MannWhitney, SmallestReachablePValue) {
 
 TEST(CellStatistics, MedianMinMaxAndExactPerEntryOfEachRepetition) {
   // Three repetitions with constant latencies: every figure is known.
-  const CellResult c = cell("s", "naive", "keys",
-                            {repetition(0, 100, 20'000, 20'000, 2'400'000),
-                             repetition(1, 140, 20'000, 20'000, 3'000'000),
-                             repetition(2, 120, 20'000, 20'000, 2'000'000)});
+  const CellResult c = cell(
+      "s", "naive", "keys",
+      {repetition(0, 100, 20'000, 20'000, 2'400'000), repetition(1, 140, 20'000, 20'000, 3'000'000),
+       repetition(2, 120, 20'000, 20'000, 2'000'000)});
   const CellStatistics s = cell_statistics(c);
   EXPECT_EQ(s.repetitions, 3u);
   EXPECT_EQ(s.samples, 60'000u);
@@ -116,10 +116,10 @@ TEST(CellStatistics, WarnsForTooFewSamplesAndASingleRepetition) {
   EXPECT_THAT(s.warnings[0], HasSubstr("op p99 rests on 4,000 samples, fewer than the 10,000"));
   EXPECT_THAT(s.warnings[1], HasSubstr("op p99.9"));
   EXPECT_THAT(s.warnings[2], HasSubstr("1 repetition"));
-  const CellStatistics enough = cell_statistics(
-      cell("s", "naive", "keys",
-           {repetition(0, 500, 200'000, 1, 1), repetition(1, 500, 200'000, 1, 1),
-            repetition(2, 500, 200'000, 1, 1)}));
+  const CellStatistics enough =
+      cell_statistics(cell("s", "naive", "keys",
+                           {repetition(0, 500, 200'000, 1, 1), repetition(1, 500, 200'000, 1, 1),
+                            repetition(2, 500, 200'000, 1, 1)}));
   EXPECT_TRUE(enough.warnings.empty());
   EXPECT_EQ(cell_statistics(CellResult{}).repetitions, 0u);
 }
