@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test: unit, integration (real
 # BPF; needs root) and the benchmark smoke run. Non-zero on any failure.
-# With CI=true, a skipped privileged test is a failure (MAPSLA_REQUIRE_PRIVILEGED=1).
+#
+# With CI=true (as .ci/run sets it), every skip is a failure
+# (MAPSLA_REQUIRE_PRIVILEGED=1) except the documented kernel-caused skips
+# (README, "Kernel-caused skips"): the tests record those, with the feature
+# probe's evidence, in $MAPSLA_KERNEL_SKIPS, and this script lists them at
+# the end and fails when ctest counted a skip that is not on that list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,14 +14,20 @@ ci/bootstrap.sh
 
 if [ "${CI:-}" = "true" ]; then
   export MAPSLA_REQUIRE_PRIVILEGED=1
-  echo "test: CI=true: privileged and feature skips are failures"
+  echo "test: CI=true: privileged and feature skips are failures, except the documented kernel skips"
 fi
 
 build_dir=${MAPSLA_BUILD_DIR:-build/test}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 
+export MAPSLA_KERNEL_SKIPS="$PWD/$build_dir/kernel-skips.log"
+: > "$MAPSLA_KERNEL_SKIPS"
+
 status=0
+total_passed=0
+total_failed=0
+total_skipped=0
 for label in unit integration bench; do
   echo "== ctest -L $label"
   ctest --test-dir "$build_dir" -L "$label" --output-on-failure --timeout 600 -j"$(nproc)" \
@@ -25,6 +36,20 @@ for label in unit integration bench; do
   if ! grep -q "100% tests passed" "$build_dir/ctest-$label.log"; then status=1; fi
   skipped=$(grep -c "\*\*\*Skipped" "$build_dir/ctest-$label.log" || true)
   passed=$(grep -cE "Test +#[0-9]+: .* Passed" "$build_dir/ctest-$label.log" || true)
-  echo "== $label: $passed passed, $skipped skipped"
+  failed=$(grep -cE "Test +#[0-9]+: .*(\*\*\*Failed|\*\*\*Timeout|\*\*\*Exception|Not Run)" \
+    "$build_dir/ctest-$label.log" || true)
+  echo "== $label: $passed passed, $failed failed, $skipped skipped"
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  total_skipped=$((total_skipped + skipped))
 done
+
+kernel_skips=$(wc -l < "$MAPSLA_KERNEL_SKIPS")
+echo "== kernel-caused skips (documented; the feature probe's evidence): $kernel_skips"
+sed 's/^/   /' "$MAPSLA_KERNEL_SKIPS"
+if [ "${CI:-}" = "true" ] && [ "$total_skipped" -ne "$kernel_skips" ]; then
+  echo "test: ctest skipped $total_skipped test(s) but only $kernel_skips are documented kernel skips"
+  status=1
+fi
+echo "tests: $total_passed passed, $total_failed failed, $total_skipped skipped"
 exit "$status"

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "harness/bpf/error.h"
 #include "harness/placement_probe.h"
 #include "harness/util/affinity.h"
 
@@ -64,7 +65,9 @@ Environment collect_environment(const KernelFeatures& features) {
   env.mapsla_version = MAPSLA_VERSION;
   env.git_sha = MAPSLA_GIT_SHA;
   for (const auto& [name, state] : features.named())
-    env.features.push_back({name, state->available, state->detail});
+    env.features.push_back({name, state->available, state->detail,
+                            state->error ? errno_name(state->error) : std::string(),
+                            state->verifier});
   env.features.push_back({"numa_nodes", features.numa_nodes > 1,
                           std::to_string(features.numa_nodes) + " configured NUMA node(s)"});
   set_placement(env, detect_placement(read_placement_probe(features.numa_nodes)));

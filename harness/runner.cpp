@@ -8,11 +8,12 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/error.h"
+#include "harness/failure.h"
 #include "harness/faults/fault.h"
 #include "harness/measure_window.h"
 #include "harness/oracle.h"
 #include "harness/phases.h"
+#include "harness/run_faults.h"
 #include "harness/target_map.h"
 #include "harness/util/affinity.h"
 #include "harness/util/signals.h"
@@ -22,12 +23,24 @@
 namespace mapsla {
 namespace {
 
+// A cell that will be measured: its reader and, once attached, its oracle.
 struct Slot {
   const ReaderSpec* spec = nullptr;
   std::unique_ptr<Reader> reader;
   std::unique_ptr<Oracle> oracle;
   size_t cell = 0;
   bool attached = false;
+};
+
+struct CellPlan {
+  std::vector<CellResult> cells;
+  std::vector<Slot> slots;  // the applicable cells
+};
+
+// The scenario's faults by scope, and what the report says of each.
+struct FaultPlan {
+  std::vector<size_t> run, window;  // indices into scenario.faults
+  nlohmann::json details = nlohmann::json::array();
 };
 
 std::string pin_name(const std::string& scenario) {
@@ -37,120 +50,55 @@ std::string pin_name(const std::string& scenario) {
   return out + "_target";
 }
 
-void fail_cells(std::vector<CellResult>& cells, const std::string& why) {
+// Sets every cell still `ok` to `status` with `why`.
+void close_open_cells(std::vector<CellResult>& cells, CellStatus status, const std::string& why) {
   for (auto& cell : cells) {
     if (cell.status == CellStatus::ok) {
-      cell.status = CellStatus::failed;
+      cell.status = status;
       cell.reason = why;
     }
   }
 }
 
-void skip_cells(std::vector<CellResult>& cells, const std::string& why) {
-  for (auto& cell : cells) {
-    if (cell.status == CellStatus::ok) {
-      cell.status = CellStatus::skipped;
-      cell.reason = why;
-    }
+CellStatus status_of(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::not_applicable:
+      return CellStatus::not_applicable;
+    case FailureKind::skipped:
+      return CellStatus::skipped;
+    default:
+      return CellStatus::failed;
   }
 }
 
-bool is_permission_error(const std::exception& e) {
-  const auto* bpf = dynamic_cast<const BpfError*>(&e);
-  return bpf && bpf->is_permission_error();
+// Stage 1: why the scenario cannot run here at all ("" when it can): a fault
+// or the writer needs what the feature probe found missing.
+std::string unavailable_here(const Scenario& scenario, const KernelFeatures& features) {
+  for (const FaultSpec& fault : scenario.faults) {
+    const std::string why = builtin_faults().find(fault.kind)->unavailable(fault, features);
+    if (!why.empty()) return fmt::format("{}: {}", fault.kind, why);
+  }
+  const WriterDescriptor& writer = *builtin_writers().find(scenario.writer.driver);
+  if (writer.unavailable) {
+    const std::string why = writer.unavailable(scenario, features);
+    if (!why.empty()) return fmt::format("writer {}: {}", scenario.writer.driver, why);
+  }
+  return {};
 }
 
-// The window-scope faults of one measured window: created and started when
-// its `before` phase ends, stopped and verified gone when `during` ends.
-// Errors name the fault; a FaultUnavailable stays one (the cell is skipped).
-class WindowFaults {
- public:
-  WindowFaults(const Scenario& scenario, const std::vector<size_t>& indices, FaultContext context,
-               int repetition)
-      : scenario_(scenario), indices_(indices), context_(std::move(context)) {
-    for (size_t i = 0; i < indices_.size(); ++i)
-      evidence_.push_back({{"repetition", repetition}});
-  }
-  ~WindowFaults() { stop(); }
-
-  void start() {
-    for (size_t i : indices_) {
-      const FaultSpec& spec = scenario_.faults[i];
-      guarded(spec.kind, [&] {
-        faults_.push_back(builtin_faults().find(spec.kind)->create(spec, context_));
-        faults_.back()->start();
-      });
-    }
-  }
-  void verify() {
-    for (size_t n = 0; n < faults_.size(); ++n)
-      guarded(faults_[n]->kind(), [&] { evidence_[n]["active"] = faults_[n]->verify_active(); });
-  }
-  // Never throws: the first failure is kept for rethrow_failure().
-  void stop() noexcept {
-    for (size_t n = faults_.size(); n-- > 0;) {
-      try {
-        guarded(faults_[n]->kind(), [&] {
-          faults_[n]->stop();
-          evidence_[n]["gone"] = faults_[n]->verify_gone();
-        });
-      } catch (const std::exception& e) {
-        evidence_[n]["gone_error"] = e.what();
-        if (!failure_) failure_ = std::current_exception();
-      }
-    }
-    faults_.clear();
-  }
-  void rethrow_failure() const {
-    if (failure_) std::rethrow_exception(failure_);
-  }
-  // Evidence of the n-th window-scope fault.
-  const nlohmann::json& evidence(size_t n) const { return evidence_[n]; }
-
- private:
-  template <typename F>
-  static void guarded(const std::string& kind, F&& step) {
-    try {
-      step();
-    } catch (const FaultUnavailable& e) {
-      throw FaultUnavailable(fmt::format("{}: {}", kind, e.what()));
-    } catch (const std::exception& e) {
-      if (is_permission_error(e)) throw;
-      throw std::runtime_error(fmt::format("fault {}: {}", kind, e.what()));
-    }
-  }
-
-  const Scenario& scenario_;
-  const std::vector<size_t>& indices_;
-  FaultContext context_;
-  std::vector<std::unique_ptr<Fault>> faults_;
-  std::vector<nlohmann::json> evidence_;
-  std::exception_ptr failure_;
-};
-
-}  // namespace
-
-std::vector<CellResult> Runner::run(const Scenario& requested) {
-  const KernelFeatures& features = *context_.features;
-  const FaultRegistry& fault_registry = builtin_faults();
-
-  // What runs: the scenario as its faults shape it (a map on another NUMA
-  // node, readers moved), unless one of them cannot apply here.
+// Stage 2: the scenario as its faults shape it (a map on another NUMA node,
+// readers moved).
+Scenario shaped(const Scenario& requested) {
   Scenario scenario = requested;
-  std::string unavailable;
-  for (const FaultSpec& fault : requested.faults) {
-    const std::string why = fault_registry.find(fault.kind)->unavailable(fault, features);
-    if (!why.empty()) {
-      unavailable = fmt::format("{}: {}", fault.kind, why);
-      break;
-    }
-  }
-  if (unavailable.empty())
-    for (const FaultSpec& fault : requested.faults)
-      if (const auto& shape = fault_registry.find(fault.kind)->shape) shape(fault, scenario);
+  for (const FaultSpec& fault : requested.faults)
+    if (const auto& shape = builtin_faults().find(fault.kind)->shape) shape(fault, scenario);
+  return scenario;
+}
 
-  std::vector<CellResult> cells;
-  std::vector<Slot> slots;
+// Stage 3: one cell per reader entry; readers that cannot apply to this
+// target on this kernel are not_applicable with the reason.
+CellPlan plan_cells(const Scenario& scenario, const KernelFeatures& features) {
+  CellPlan plan;
   const TargetSpec target_spec{
       scenario.map.kind,       scenario.map.value_size,          scenario.map.entries,
       scenario.writer.pattern, scenario.writer.driver != "none", &features};
@@ -173,178 +121,224 @@ std::vector<CellResult> Runner::run(const Scenario& requested) {
       cell.status = CellStatus::not_applicable;
       cell.reason = applicability.reason;
     } else {
-      slots.push_back({&spec, std::move(reader), nullptr, cells.size()});
+      plan.slots.push_back({&spec, std::move(reader), nullptr, plan.cells.size()});
     }
-    cells.push_back(std::move(cell));
+    plan.cells.push_back(std::move(cell));
   }
-  if (!unavailable.empty()) {
-    skip_cells(cells, unavailable);
-    return cells;
-  }
-  if (slots.empty()) return cells;
+  return plan;
+}
 
-  // Faults by scope, and what the report says of each.
-  std::vector<size_t> run_faults, window_faults;
-  nlohmann::json fault_details = nlohmann::json::array();
+// Stage 4: faults by scope.
+FaultPlan plan_faults(const Scenario& scenario) {
+  FaultPlan plan;
   for (size_t i = 0; i < scenario.faults.size(); ++i) {
     const FaultSpec& spec = scenario.faults[i];
-    const bool window = fault_registry.find(spec.kind)->scope == FaultScope::window;
-    (window ? window_faults : run_faults).push_back(i);
-    fault_details.push_back(
+    const bool window = builtin_faults().find(spec.kind)->scope == FaultScope::window;
+    (window ? plan.window : plan.run).push_back(i);
+    plan.details.push_back(
         {{"kind", spec.kind},
          {"scope", window ? "window" : "run"},
          {"requested", spec.options ? spec.options->to_json() : nlohmann::json::object()}});
   }
-  const bool phased = !window_faults.empty();
-  const PhaseDurations phase_durations =
-      split_window(scenario.run.duration, scenario.run.phases.value_or(PhaseFractions{}));
-  std::vector<nlohmann::json> window_evidence(cells.size() * window_faults.size(),
-                                              nlohmann::json::array());
+  return plan;
+}
+
+// Stage 5: attach every reader; one that cannot attach fails (or is
+// not_applicable for) its own cell only.
+void attach_readers(CellPlan& plan, const ReadTarget& target, const VersionBoard& board) {
+  for (Slot& slot : plan.slots) {
+    try {
+      slot.reader->attach(target);
+      slot.attached = true;
+      slot.oracle = std::make_unique<Oracle>(target, board, slot.reader->entries_per_block());
+    } catch (const std::exception& e) {
+      const Classified c = classify_current(e);
+      CellResult& cell = plan.cells[slot.cell];
+      cell.status = status_of(c.kind);
+      cell.reason = fmt::format("attach: {}", c.reason);
+    }
+  }
+}
+
+// Pins the target for readers that open it by path; unpins on destruction.
+class TargetPin {
+ public:
+  TargetPin(PinDir* pins, int fd, const std::string& scenario) : pins_(pins) {
+    if (pins_) path_ = pins_->pin(fd, pin_name(scenario));
+  }
+  ~TargetPin() {
+    if (pins_ && path_) pins_->unpin(*path_);
+  }
+  TargetPin(const TargetPin&) = delete;
+  TargetPin& operator=(const TargetPin&) = delete;
+  std::string path() const { return path_ ? path_->string() : std::string(); }
+
+ private:
+  PinDir* pins_;
+  std::optional<std::filesystem::path> path_;
+};
+
+// Stages 6–8 of one scenario whose map, writer and run-scope faults are up:
+// the repetitions (readers interleaved within each), then the details.
+class Repetitions {
+ public:
+  Repetitions(const RunContext& run, const Scenario& scenario, CellPlan& plan,
+              const FaultPlan& faults, const FaultContext& context, const VersionBoard& board,
+              WriterDriver& writer)
+      : run_(run),
+        scenario_(scenario),
+        plan_(plan),
+        faults_(faults),
+        context_(context),
+        board_(board),
+        writer_(writer),
+        durations_(
+            split_window(scenario.run.duration, scenario.run.phases.value_or(PhaseFractions{}))),
+        window_evidence_(plan.cells.size() * faults.window.size(), nlohmann::json::array()) {}
+
+  void run_all() {
+    for (int rep = 0; rep < scenario_.run.repetitions && !stop_requested(); ++rep) {
+      for (Slot& slot : plan_.slots) {
+        CellResult& cell = plan_.cells[slot.cell];
+        if (!slot.attached || cell.status != CellStatus::ok || stop_requested()) continue;
+        measure(slot, cell, rep);
+        if (std::string why = writer_.failure(); !why.empty()) {
+          close_open_cells(plan_.cells, CellStatus::failed, "writer failed: " + why);
+          return;
+        }
+      }
+    }
+  }
+
+  // Per cell: what the reader computed, the writer's counters, each fault's evidence.
+  void collect_details(const nlohmann::json& writer_stats) {
+    const size_t per_cell = faults_.window.size();
+    for (Slot& slot : plan_.slots) {
+      CellResult& cell = plan_.cells[slot.cell];
+      for (const auto& [name, value] : slot.reader->figures())
+        cell.details["reader"][name] = value;
+      cell.details["writer"] = writer_stats;
+      if (faults_.details.empty()) continue;
+      nlohmann::json faults = faults_.details;
+      for (size_t n = 0; n < per_cell; ++n)
+        faults[faults_.window[n]]["windows"] = window_evidence_[slot.cell * per_cell + n];
+      cell.details["faults"] = std::move(faults);
+    }
+  }
+
+ private:
+  void measure(Slot& slot, CellResult& cell, int rep) {
+    if (run_.observer) run_.observer->window_started(scenario_, cell, rep);
+    FaultContext window_context = context_;
+    window_context.reader = slot.spec;
+    window_context.active_for = durations_.during;
+    WindowFaults faults(scenario_, faults_.window, window_context, rep);
+    try {
+      std::function<void(const WindowProgress&)> on_progress;
+      if (run_.observer)
+        on_progress = [&](const WindowProgress& p) {
+          run_.observer->window_progress(scenario_, cell, p);
+        };
+      const WindowPhases hooks{durations_, [&] { faults.start(); }, [&] { faults.verify(); },
+                               [&] { faults.stop(); }};
+      WindowResult window =
+          measure_window(*slot.reader, *slot.oracle, slot.spec->cpus, scenario_.run, board_, rep,
+                         faults_.window.empty() ? nullptr : &hooks, on_progress);
+      faults.stop();
+      faults.rethrow_failure();
+      record(cell, std::move(window));
+      if (run_.observer) run_.observer->window_finished(scenario_, cell, cell.repetitions.back());
+    } catch (const std::exception& e) {
+      const Classified c = classify_current(e);
+      cell.status = status_of(c.kind);
+      cell.reason = c.kind == FailureKind::failed && faults_.window.empty()
+                        ? fmt::format("read: {}", c.reason)
+                        : c.reason;
+    }
+    faults.stop();
+    const size_t per_cell = faults_.window.size();
+    for (size_t n = 0; n < per_cell; ++n)
+      window_evidence_[slot.cell * per_cell + n].push_back(faults.evidence(n));
+  }
+
+  static void record(CellResult& cell, WindowResult window) {
+    cell.repetitions.push_back(window.result);
+    for (size_t p = 0; p < window.phases.size(); ++p)
+      cell.phases[kPhaseNames[p]].push_back(window.phases[p]);
+    if (window.recovery) cell.recovery.push_back(*window.recovery);
+    if (!cell.details.contains("reader_cpus_observed"))
+      cell.details["reader_cpus_observed"] = window.reader_cpus;
+  }
+
+  const RunContext& run_;
+  const Scenario& scenario_;
+  CellPlan& plan_;
+  const FaultPlan& faults_;
+  const FaultContext& context_;
+  const VersionBoard& board_;
+  WriterDriver& writer_;
+  const PhaseDurations durations_;
+  std::vector<nlohmann::json> window_evidence_;  // [cell × window fault] → evidence per window
+};
+
+}  // namespace
+
+std::vector<CellResult> Runner::run(const Scenario& requested) {
+  const KernelFeatures& features = *context_.features;
+  const std::string unavailable = unavailable_here(requested, features);
+  const Scenario scenario = unavailable.empty() ? shaped(requested) : requested;
+  CellPlan plan = plan_cells(scenario, features);
+  if (!unavailable.empty()) {
+    close_open_cells(plan.cells, CellStatus::skipped, unavailable);
+    return std::move(plan.cells);
+  }
+  if (plan.slots.empty()) return std::move(plan.cells);
+  FaultPlan faults = plan_faults(scenario);
 
   try {
     TargetMap target(scenario.map, "mapsla_target");
     VersionBoard board(scenario.map.keys);
     target.prefill(board);
-    std::optional<std::filesystem::path> pin_path;
-    if (context_.pins) pin_path = context_.pins->pin(target.fd(), pin_name(scenario.name));
-    struct Unpin {
-      PinDir* pins;
-      std::optional<std::filesystem::path>& path;
-      ~Unpin() {
-        if (pins && path) pins->unpin(*path);
-      }
-    } unpin{context_.pins, pin_path};
-
+    const TargetPin pin(context_.pins, target.fd(), scenario.name);
     const ReadTarget read_target{target.view(), scenario.map.keys, scenario.writer.pattern,
-                                 pin_path ? pin_path->string() : std::string()};
-    for (Slot& slot : slots) {
-      try {
-        slot.reader->attach(read_target);
-        slot.attached = true;
-        slot.oracle =
-            std::make_unique<Oracle>(read_target, board, slot.reader->entries_per_block());
-      } catch (const std::exception& e) {
-        if (is_permission_error(e)) throw;
-        cells[slot.cell].status = CellStatus::failed;
-        cells[slot.cell].reason = fmt::format("attach: {}", e.what());
-      }
-    }
+                                 pin.path()};
+    attach_readers(plan, read_target, board);
 
     const WriterContext writer_context{scenario, target, board, features, context_.run_id};
     std::unique_ptr<WriterDriver> writer =
         builtin_writers().find(scenario.writer.driver)->create(writer_context);
     writer->start();
 
-    // Run-scope faults hold for every window of the scenario.
     const auto window_ns = scenario.run.warmup + scenario.run.duration;
-    FaultContext context{scenario,
-                         features,
-                         context_.run_id,
-                         &target,
-                         &board,
-                         nullptr,
-                         window_ns * scenario.run.repetitions * static_cast<int>(slots.size())};
-    std::vector<std::unique_ptr<Fault>> placed;
-    std::string placing;  // the kind being placed, for errors
-    try {
-      for (size_t i : run_faults) {
-        const FaultSpec& spec = scenario.faults[i];
-        placing = spec.kind;
-        placed.push_back(fault_registry.find(spec.kind)->create(spec, context));
-        placed.back()->start();
-        fault_details[i]["active"] = placed.back()->verify_active();
-      }
-    } catch (const FaultUnavailable& e) {
-      skip_cells(cells, fmt::format("{}: {}", placing, e.what()));
-    } catch (const std::exception& e) {
-      if (is_permission_error(e)) throw;
-      fail_cells(cells, fmt::format("fault {}: {}", placing, e.what()));
-    }
+    const FaultContext fault_context{
+        scenario,
+        features,
+        context_.run_id,
+        &target,
+        &board,
+        nullptr,
+        window_ns * scenario.run.repetitions * static_cast<int>(plan.slots.size())};
+    RunScopeFaults run_faults(scenario, faults.run, fault_context, faults.details);
+    if (const auto failed = run_faults.start())
+      close_open_cells(plan.cells, status_of(failed->kind), failed->reason);
 
-    for (int rep = 0; rep < scenario.run.repetitions && !stop_requested(); ++rep) {
-      for (Slot& slot : slots) {
-        CellResult& cell = cells[slot.cell];
-        if (!slot.attached || cell.status != CellStatus::ok || stop_requested()) continue;
-        if (context_.observer) context_.observer->window_started(scenario, cell, rep);
-        FaultContext window_context = context;
-        window_context.reader = slot.spec;
-        window_context.active_for = phase_durations.during;
-        WindowFaults faults(scenario, window_faults, window_context, rep);
-        try {
-          std::function<void(const WindowProgress&)> on_progress;
-          if (context_.observer)
-            on_progress = [&](const WindowProgress& p) {
-              context_.observer->window_progress(scenario, cell, p);
-            };
-          const WindowPhases hooks{phase_durations, [&] { faults.start(); },
-                                   [&] { faults.verify(); }, [&] { faults.stop(); }};
-          WindowResult window =
-              measure_window(*slot.reader, *slot.oracle, slot.spec->cpus, scenario.run, board, rep,
-                             phased ? &hooks : nullptr, on_progress);
-          faults.stop();
-          faults.rethrow_failure();
-          cell.repetitions.push_back(window.result);
-          for (size_t p = 0; p < window.phases.size(); ++p)
-            cell.phases[kPhaseNames[p]].push_back(window.phases[p]);
-          if (window.recovery) cell.recovery.push_back(*window.recovery);
-          if (!cell.details.contains("reader_cpus_observed"))
-            cell.details["reader_cpus_observed"] = window.reader_cpus;
-          if (context_.observer)
-            context_.observer->window_finished(scenario, cell, cell.repetitions.back());
-        } catch (const ReaderNotApplicable& e) {
-          cell.status = CellStatus::not_applicable;
-          cell.reason = e.what();
-        } catch (const FaultUnavailable& e) {
-          cell.status = CellStatus::skipped;
-          cell.reason = e.what();
-        } catch (const std::exception& e) {
-          if (is_permission_error(e)) throw;
-          cell.status = CellStatus::failed;
-          cell.reason = window_faults.empty() ? fmt::format("read: {}", e.what()) : e.what();
-        }
-        faults.stop();
-        for (size_t n = 0; n < window_faults.size(); ++n)
-          window_evidence[slot.cell * window_faults.size() + n].push_back(faults.evidence(n));
-        if (std::string why = writer->failure(); !why.empty()) {
-          fail_cells(cells, "writer failed: " + why);
-          break;
-        }
-      }
-    }
-    if (stop_requested()) fail_cells(cells, fmt::format("interrupted by signal {}", stop_signal()));
+    Repetitions repetitions(context_, scenario, plan, faults, fault_context, board, *writer);
+    repetitions.run_all();
+    if (stop_requested())
+      close_open_cells(plan.cells, CellStatus::failed,
+                       fmt::format("interrupted by signal {}", stop_signal()));
 
-    for (size_t n = placed.size(); n-- > 0;) {
-      const size_t i = run_faults[n];
-      try {
-        placed[n]->stop();
-        fault_details[i]["gone"] = placed[n]->verify_gone();
-      } catch (const std::exception& e) {
-        fault_details[i]["gone_error"] = e.what();
-        fail_cells(cells, fmt::format("fault {}: {}", scenario.faults[i].kind, e.what()));
-      }
-    }
-    placed.clear();
+    for (const std::string& why : run_faults.stop())
+      close_open_cells(plan.cells, CellStatus::failed, why);
     writer->stop();
-    const nlohmann::json writer_stats = writer->stats();
-    for (Slot& slot : slots) {
+    for (Slot& slot : plan.slots)
       if (slot.attached) slot.reader->detach();
-      CellResult& cell = cells[slot.cell];
-      for (const auto& [name, value] : slot.reader->figures())
-        cell.details["reader"][name] = value;
-      cell.details["writer"] = writer_stats;
-      if (fault_details.empty()) continue;
-      nlohmann::json faults = fault_details;
-      for (size_t n = 0; n < window_faults.size(); ++n)
-        faults[window_faults[n]]["windows"] = window_evidence[slot.cell * window_faults.size() + n];
-      cell.details["faults"] = std::move(faults);
-    }
-  } catch (const BpfError& e) {
-    if (e.is_permission_error()) throw;
-    fail_cells(cells, e.what());
+    repetitions.collect_details(writer->stats());
   } catch (const std::exception& e) {
-    fail_cells(cells, e.what());
+    const Classified c = classify_current(e);  // a privilege error ends the run
+    close_open_cells(plan.cells, status_of(c.kind), c.reason);
   }
-  return cells;
+  return std::move(plan.cells);
 }
 
 }  // namespace mapsla

@@ -4,8 +4,9 @@
 // slow drift of the machine spreads over all of them), each in a thread
 // pinned to its CPUs, with a warm-up before each measured window.
 //
-// Faults (harness/faults/fault.h): a fault that cannot apply here makes
-// every cell `skipped` with its reason; the others first shape the scenario
+// Faults (harness/faults/fault.h) and writers: one that cannot apply here
+// (the feature probe found what it needs missing) makes every cell of the
+// scenario `skipped` with the probe's reason; the others first shape the scenario
 // (descriptor shape()), then run-scope faults are started once the map and
 // writer run and hold for every window, while window-scope faults are
 // started and stopped inside each window, which is then split into
@@ -67,9 +68,14 @@ class Runner {
  public:
   explicit Runner(RunContext context) : context_(std::move(context)) {}
 
-  // One cell per reader entry of the scenario. Throws BpfError only for a
-  // missing privilege (the run cannot go on); every other failure is
-  // recorded in the cells it affects.
+  // One cell per reader entry of the scenario, in named stages: decide
+  // whether the scenario can run here (faults, writer), shape it, plan the
+  // cells (readers that cannot apply are not_applicable), plan the faults by
+  // scope, open and pin the target, attach the readers, start the writer and
+  // the run-scope faults, run the repetitions, collect the details. Throws
+  // PrivilegeError (harness/failure.h) only when this process lacks a
+  // capability (the run cannot go on); every other failure is recorded in
+  // the cells it affects, classified by harness/failure.h.
   std::vector<CellResult> run(const Scenario& scenario);
 
  private:

@@ -26,8 +26,7 @@ ReaderDescriptor IterReader::descriptor() {
 
 Applicability IterReader::applies_to(const TargetSpec& target) const {
   if (target.features && !target.features->map_elem_iter.available)
-    return Applicability::no("the kernel lacks map-element iterators: " +
-                             target.features->map_elem_iter.detail);
+    return Applicability::no(target.features->map_elem_iter.detail);
   return Applicability::yes();
 }
 

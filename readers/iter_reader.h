@@ -17,7 +17,8 @@
 // possible CPU's slot, laid out as a per-CPU lookup returns it. A read()
 // error is recorded with its errno and ends the pass; a frame cut short at
 // the end of the stream is recorded as EPROTO. Not applicable when the
-// kernel lacks iter/bpf_map_elem.
+// feature probe could not load, attach and read the iterator program (a
+// kernel without BPF tracing programs, or before 5.9), with the probe's reason.
 #pragma once
 
 #include <memory>

@@ -126,8 +126,11 @@ json to_json(const CellStatistics& s) {
 json to_json(const Environment& e) {
   json features = json::object();
   for (const auto& f : e.features)
-    if (!is_placement_record(f))
+    if (!is_placement_record(f)) {
       features[f.name] = {{"available", f.available}, {"detail", f.detail}};
+      if (!f.error.empty()) features[f.name]["errno"] = f.error;
+      if (!f.verifier.empty()) features[f.name]["verifier"] = f.verifier;
+    }
   json out = {{"kernel", e.kernel},
               {"cpu_model", e.cpu_model},
               {"cores", e.cores},

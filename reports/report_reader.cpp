@@ -226,7 +226,8 @@ Environment read_environment(const At& e) {
   const At features = e.field("features");
   for (const auto& [name, value] : features.object().items()) {
     const At f = features.field(name.c_str());
-    env.features.push_back({name, f.field("available").boolean(), f.field("detail").str()});
+    env.features.push_back({name, f.field("available").boolean(), f.field("detail").str(),
+                            value.value("errno", ""), value.value("verifier", "")});
   }
   if (e.has("placement")) {
     try {

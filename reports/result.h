@@ -115,6 +115,8 @@ struct FeatureRecord {
   std::string name;
   bool available = false;
   std::string detail;
+  std::string error;     // errno name of the refused attempt ("EPERM"), or ""
+  std::string verifier;  // the verifier's last line when it rejected a program, or ""
 };
 
 struct Environment {

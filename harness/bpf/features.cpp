@@ -19,20 +19,22 @@
 #include <fmt/format.h>
 
 #include "harness/bpf/bpffs.h"
+#include "harness/bpf/capabilities.h"
 #include "harness/bpf/error.h"
 #include "harness/bpf/fd.h"
+#include "harness/bpf/program_probes.h"
 
 namespace mapsla {
 namespace {
 
 FeatureState yes(std::string detail) {
-  return {true, std::move(detail)};
+  return {true, std::move(detail), 0, {}};
 }
 FeatureState no(std::string detail) {
-  return {false, std::move(detail)};
+  return {false, std::move(detail), 0, {}};
 }
 FeatureState no_errno(std::string_view what, int err) {
-  return {false, fmt::format("{}: {}", what, errno_name(err))};
+  return {false, fmt::format("{}: {}", what, probes::describe_refusal(err)), err, {}};
 }
 
 UniqueFd create_map(bpf_map_type type, uint32_t key_size, uint32_t value_size, uint32_t entries,
@@ -42,31 +44,21 @@ UniqueFd create_map(bpf_map_type type, uint32_t key_size, uint32_t value_size, u
   return UniqueFd(fd < 0 ? -1 : fd);
 }
 
-uint64_t effective_capabilities() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("CapEff:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
-  return 0;
-}
-
-constexpr int kCapNetAdmin = 12, kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
-
-bool has_capability(uint64_t caps, int bit) {
-  return (caps >> bit) & 1;
-}
-
 // Unprivileged BPF (kernel.unprivileged_bpf_disabled=0) lets anyone create a
 // map, but not load the writer programs: ask for CAP_BPF/CAP_SYS_ADMIN too.
+// A refusal while they are held is the kernel's, and says so.
 FeatureState probe_privileges() {
   const uint64_t caps = effective_capabilities();
-  if (!has_capability(caps, kCapBpf) && !has_capability(caps, kCapSysAdmin))
-    return no(fmt::format("needs CAP_BPF or CAP_SYS_ADMIN (missing: {})", missing_capabilities()));
+  if (!holds(caps, needs::kBpf))
+    return {false,
+            fmt::format("this process lacks CAP_BPF and CAP_SYS_ADMIN (missing: {}); run as root "
+                        "or grant CAP_BPF and CAP_PERFMON",
+                        missing_capabilities(caps)),
+            EPERM,
+            {}};
   int err = 0;
   UniqueFd fd = create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, nullptr, &err);
   if (fd.valid()) return yes("bpf_map_create succeeded");
-  if (err == EPERM || err == EACCES)
-    return no("bpf_map_create: EPERM: needs CAP_BPF (or CAP_SYS_ADMIN); run as root");
   return no_errno("bpf_map_create", err);
 }
 
@@ -83,18 +75,26 @@ FeatureState probe_batch_ops() {
       errno_of(bpf_map_lookup_batch(fd.get(), nullptr, &out_batch, keys, values, &count, nullptr));
   // ENOENT with count == 1 is the normal "map ended after a partial batch".
   if ((err == 0 || err == ENOENT) && count == 1) return yes("BPF_MAP_LOOKUP_BATCH on a hash");
-  return no_errno("BPF_MAP_LOOKUP_BATCH", err);
+  return no_errno("BPF_MAP_LOOKUP_BATCH (Linux 5.6+)", err);
 }
 
 FeatureState probe_mmapable_array() {
   LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
   int err = 0;
   UniqueFd fd = create_map(BPF_MAP_TYPE_ARRAY, 4, 64, 64, &opts, &err);
-  if (!fd.valid()) return no_errno("bpf_map_create(BPF_F_MMAPABLE)", err);
+  if (!fd.valid()) return no_errno("bpf_map_create(BPF_F_MMAPABLE) (Linux 5.5+)", err);
   void* mem = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
   if (mem == MAP_FAILED) return no_errno("mmap of an mmapable array", errno);
   ::munmap(mem, 4096);
   return yes("BPF_F_MMAPABLE array mapped");
+}
+
+FeatureState probe_numa_map() {
+  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NUMA_NODE, .numa_node = 0);
+  int err = 0;
+  UniqueFd fd = create_map(BPF_MAP_TYPE_HASH, 4, 8, 4, &opts, &err);
+  if (!fd.valid()) return no_errno("bpf_map_create(BPF_F_NUMA_NODE, node 0)", err);
+  return yes("bpf_map_create(BPF_F_NUMA_NODE, node 0) succeeded");
 }
 
 // BPF_F_LOCK needs a value whose BTF holds a struct bpf_spin_lock.
@@ -118,63 +118,71 @@ FeatureState probe_map_lock() {
   uint64_t value = 0;
   bpf_map_update_elem(fd.get(), &key, &value, BPF_F_LOCK);
   err = errno_of(bpf_map_lookup_elem_flags(fd.get(), &key, &value, BPF_F_LOCK));
-  if (err) return no_errno("lookup with BPF_F_LOCK", err);
+  if (err) return no_errno("lookup with BPF_F_LOCK (Linux 5.1+)", err);
   return yes("BPF_F_LOCK lookup of a bpf_spin_lock value");
 }
 
-FeatureState probe_map_elem_iter() {
-  std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), btf__free);
-  if (!vmlinux) return no_errno("load vmlinux BTF", errno);
-  if (btf__find_by_name_kind(vmlinux.get(), "bpf_iter__bpf_map_elem", BTF_KIND_STRUCT) < 0)
-    return no("vmlinux BTF has no bpf_iter__bpf_map_elem");
-  return yes("iter/bpf_map_elem in vmlinux BTF");
-}
-
-FeatureState probe_helper(bpf_prog_type type, bpf_func_id helper, const char* name) {
-  int ret = libbpf_probe_bpf_helper(type, helper, nullptr);
-  if (ret == 1) return yes(fmt::format("{} accepted by the verifier", name));
-  if (ret == 0) return no(fmt::format("{} rejected by the verifier", name));
-  return no_errno(name, errno_of(ret));
-}
-
-FeatureState probe_cls_bpf() {
-  int ret = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, nullptr);
-  if (ret == 1) return yes("BPF_PROG_TYPE_SCHED_CLS loads");
-  return ret == 0 ? no("BPF_PROG_TYPE_SCHED_CLS not supported")
-                  : no_errno("probe SCHED_CLS", errno_of(ret));
-}
-
-// Creating a netem qdisc is the only test that cannot be fooled (module
-// autoload, built-in, blacklisted): try it on loopback in a private network
-// namespace owned by a child, so nothing of it outlives the probe.
-FeatureState probe_sch_netem() {
+// Runs `step` in a child with a private network namespace; the namespace and
+// anything made in it die with the child. Returns the child's exit status
+// (kNoNamespace when unshare failed, with its errno in *unshare_errno).
+constexpr int kNoNamespace = 125;
+int in_private_netns(int* unshare_errno, void (*step)()) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
   pid_t child = ::fork();
-  if (child < 0) return no_errno("fork", errno);
+  if (child < 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return -1;
+  }
   if (child == 0) {
-    if (::unshare(CLONE_NEWNET) != 0) ::_exit(3);
+    ::close(pipe_fds[0]);
+    if (::unshare(CLONE_NEWNET) != 0) {
+      const int err = errno;
+      (void)!::write(pipe_fds[1], &err, sizeof(err));
+      ::_exit(kNoNamespace);
+    }
     int devnull = ::open("/dev/null", O_WRONLY);
     if (devnull >= 0) {
       ::dup2(devnull, STDOUT_FILENO);
       ::dup2(devnull, STDERR_FILENO);
     }
-    ::execlp("tc", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms",
-             static_cast<char*>(nullptr));
-    ::_exit(4);
+    step();
+    ::_exit(0);
   }
+  ::close(pipe_fds[1]);
+  int err = 0;
+  if (::read(pipe_fds[0], &err, sizeof(err)) == sizeof(err) && unshare_errno) *unshare_errno = err;
+  ::close(pipe_fds[0]);
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status)) return no("netem probe did not finish");
-  switch (WEXITSTATUS(status)) {
-    case 0:
-      return yes("tc qdisc add … netem succeeded in a private netns");
-    case 3:
-      return no("cannot create a network namespace to probe netem (needs CAP_SYS_ADMIN)");
-    case 4:
-      return no("tc (iproute2) not found");
-    default:
-      return no("kernel has no sch_netem (tc qdisc add … netem failed)");
-  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+FeatureState probe_net_namespaces() {
+  int err = 0;
+  const int status = in_private_netns(&err, [] {});
+  if (status == 0) return yes("unshare(CLONE_NEWNET) succeeded in a child");
+  if (status == kNoNamespace) return no_errno("unshare(CLONE_NEWNET)", err);
+  return no("fork for the network-namespace probe failed");
+}
+
+// Creating a netem qdisc is the only test that cannot be fooled (module
+// autoload, built-in, blacklisted): try it on loopback in a private network
+// namespace owned by a child, so nothing of it outlives the probe.
+FeatureState probe_sch_netem(const FeatureState& net_namespaces) {
+  if (!net_namespaces.available)
+    return no("not probed: needs a private network namespace (" + net_namespaces.detail + ")");
+  constexpr int kNoTc = 126;
+  const int status = in_private_netns(nullptr, [] {
+    ::execlp("tc", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms",
+             static_cast<char*>(nullptr));
+    ::_exit(kNoTc);
+  });
+  if (status == 0) return yes("tc qdisc add … netem succeeded in a private netns");
+  if (status == kNoTc) return no("tc (iproute2) not found");
+  return no("kernel has no sch_netem (tc qdisc add dev lo root netem failed in a private netns)");
 }
 
 FeatureState probe_jit() {
@@ -187,31 +195,28 @@ FeatureState probe_jit() {
 
 }  // namespace
 
-std::string missing_capabilities() {
-  const uint64_t caps = effective_capabilities();
-  std::string out;
-  for (const auto& [bit, name] :
-       {std::pair{kCapBpf, "CAP_BPF"}, std::pair{kCapPerfmon, "CAP_PERFMON"},
-        std::pair{kCapNetAdmin, "CAP_NET_ADMIN"}, std::pair{kCapSysAdmin, "CAP_SYS_ADMIN"}}) {
-    if (has_capability(caps, bit)) continue;
-    if (!out.empty()) out += ", ";
-    out += name;
-  }
-  return out;
-}
-
 std::vector<std::pair<std::string, const FeatureState*>> KernelFeatures::named() const {
   return {{"privileges", &privileges},
           {"bpffs", &bpffs},
           {"btf_vmlinux", &btf_vmlinux},
           {"jit", &jit},
+          {"syscall_prog", &syscall_prog},
           {"bpf_loop", &bpf_loop},
+          {"test_run_writer", &test_run_writer},
           {"batch_ops", &batch_ops},
           {"mmapable_array", &mmapable_array},
           {"map_lock", &map_lock},
+          {"numa_map", &numa_map},
           {"map_elem_iter", &map_elem_iter},
           {"cls_bpf", &cls_bpf},
+          {"net_namespaces", &net_namespaces},
           {"sch_netem", &sch_netem}};
+}
+
+const FeatureState* KernelFeatures::find(const std::string& name) const {
+  for (const auto& [n, state] : named())
+    if (n == name) return state;
+  return nullptr;
 }
 
 KernelFeatures probe_kernel_features() {
@@ -223,18 +228,23 @@ KernelFeatures probe_kernel_features() {
                       ? yes("/sys/kernel/btf/vmlinux")
                       : no("/sys/kernel/btf/vmlinux missing (CONFIG_DEBUG_INFO_BTF)");
   f.jit = probe_jit();
-  f.map_elem_iter = probe_map_elem_iter();
+  f.net_namespaces = probe_net_namespaces();
   if (f.privileges.available) {
-    f.bpf_loop = probe_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_loop, "bpf_loop");
+    f.syscall_prog = probes::syscall_program();
+    f.bpf_loop = probes::bpf_loop_helper();
+    f.test_run_writer = probes::test_run_writer();
     f.batch_ops = probe_batch_ops();
     f.mmapable_array = probe_mmapable_array();
     f.map_lock = probe_map_lock();
-    f.cls_bpf = probe_cls_bpf();
-    f.sch_netem = probe_sch_netem();
+    f.numa_map = probe_numa_map();
+    f.map_elem_iter = probes::map_elem_iterator();
+    f.cls_bpf = probes::program_type(BPF_PROG_TYPE_SCHED_CLS, "BPF_PROG_TYPE_SCHED_CLS");
+    f.sch_netem = probe_sch_netem(f.net_namespaces);
   } else {
     for (FeatureState* s :
-         {&f.bpf_loop, &f.batch_ops, &f.mmapable_array, &f.map_lock, &f.cls_bpf, &f.sch_netem})
-      *s = no("not probed: no BPF privileges");
+         {&f.syscall_prog, &f.bpf_loop, &f.test_run_writer, &f.batch_ops, &f.mmapable_array,
+          &f.map_lock, &f.numa_map, &f.map_elem_iter, &f.cls_bpf, &f.sch_netem})
+      *s = no("not probed: " + f.privileges.detail);
   }
   f.numa_nodes = numa_available() < 0 ? 1 : numa_num_configured_nodes();
   return f;

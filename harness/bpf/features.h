@@ -1,5 +1,10 @@
-// What the running kernel and host can do, probed once per run. Every report
-// stores the probe so that a result can be read next to the machine it ran on.
+// What the running kernel and host can do, probed once per run by trying the
+// real thing: a feature counts as present only when the probe loaded the
+// program, created the map or ran the operation that mapsla will use (BTF
+// naming a type is never enough). Every report stores the probe, so a result
+// can be read next to the machine it ran on, and a reader, writer or fault
+// that needs a missing feature makes exactly its cells not_applicable or
+// skipped with the probe's own words as the reason.
 #pragma once
 
 #include <string>
@@ -9,34 +14,40 @@ namespace mapsla {
 
 struct FeatureState {
   bool available = false;
-  std::string detail;  // why not, or how it was established
+  std::string detail;    // why not, or how it was established
+  int error = 0;         // errno of the refused attempt (0: available, or not an errno)
+  std::string verifier;  // the verifier's last line, when it rejected a program
 };
 
 struct KernelFeatures {
-  FeatureState privileges;      // bpf_map_create succeeded (CAP_BPF or CAP_SYS_ADMIN)
-  FeatureState bpffs;           // /sys/fs/bpf is a bpf filesystem
-  FeatureState btf_vmlinux;     // /sys/kernel/btf/vmlinux
-  FeatureState jit;             // net.core.bpf_jit_enable
-  FeatureState bpf_loop;        // BPF_FUNC_loop
-  FeatureState batch_ops;       // BPF_MAP_LOOKUP_BATCH on a hash
-  FeatureState mmapable_array;  // BPF_F_MMAPABLE array + mmap()
-  FeatureState map_lock;        // BPF_F_LOCK lookup of a bpf_spin_lock value
-  FeatureState map_elem_iter;   // iter/bpf_map_elem target in vmlinux BTF
-  FeatureState cls_bpf;         // BPF_PROG_TYPE_SCHED_CLS programs load
-  FeatureState sch_netem;       // a netem qdisc can be created (tried in a private netns)
-  int numa_nodes = 1;           // configured NUMA nodes (libnuma)
+  FeatureState privileges;       // CAP_BPF or CAP_SYS_ADMIN held and bpf_map_create succeeded
+  FeatureState bpffs;            // /sys/fs/bpf is a bpf filesystem
+  FeatureState btf_vmlinux;      // /sys/kernel/btf/vmlinux
+  FeatureState jit;              // net.core.bpf_jit_enable
+  FeatureState syscall_prog;     // a sleepable BPF_PROG_TYPE_SYSCALL program loads and test-runs
+  FeatureState bpf_loop;         // BPF_FUNC_loop accepted by the verifier
+  FeatureState test_run_writer;  // bpf/writer.bpf.c (SEC("syscall") + bpf_loop) loads
+  FeatureState batch_ops;        // BPF_MAP_LOOKUP_BATCH on a hash
+  FeatureState mmapable_array;   // BPF_F_MMAPABLE array + mmap()
+  FeatureState map_lock;         // BPF_F_LOCK lookup of a bpf_spin_lock value
+  FeatureState numa_map;         // bpf_map_create with BPF_F_NUMA_NODE
+  FeatureState map_elem_iter;    // bpf/map_iter.bpf.c (tracing, iter/bpf_map_elem) loads,
+                                 // attaches to a map and reads it
+  FeatureState cls_bpf;          // a BPF_PROG_TYPE_SCHED_CLS program loads
+  FeatureState net_namespaces;   // unshare(CLONE_NEWNET) works (traffic writer, loss faults)
+  FeatureState sch_netem;        // a netem qdisc can be created (tried in a private netns)
+  int numa_nodes = 1;            // configured NUMA nodes (libnuma)
 
   // (name, state) pairs in a stable order, for reports and `mapsla env`.
   std::vector<std::pair<std::string, const FeatureState*>> named() const;
+  // The state called `name` in named(), or nullptr.
+  const FeatureState* find(const std::string& name) const;
 };
 
-// Capabilities a run needs that the calling process lacks, comma-separated
-// ("" when it has them all): CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN.
-std::string missing_capabilities();
-
 // Runs every probe. Never throws: a probe that cannot run reports itself
-// unavailable with the reason. Nothing is left behind (maps are closed, the
-// netem probe runs in a namespace that dies with its child process).
+// unavailable with the reason. Nothing is left behind (maps and programs are
+// closed, the namespace probes run in children whose namespaces die with
+// them). libbpf's own messages are captured while probing, not printed.
 KernelFeatures probe_kernel_features();
 
 }  // namespace mapsla

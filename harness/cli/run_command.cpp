@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "harness/bpf/bpffs.h"
+#include "harness/bpf/capabilities.h"
 #include "harness/bpf/error.h"
 #include "harness/bpf/features.h"
 #include "harness/cleanup.h"
@@ -20,6 +21,7 @@
 #include "harness/cli/sla_gate.h"
 #include "harness/environment.h"
 #include "harness/exit_codes.h"
+#include "harness/failure.h"
 #include "harness/reproduce.h"
 #include "harness/runner.h"
 #include "harness/scenario_parser.h"
@@ -149,25 +151,42 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
   return execute_run(args, scenarios, overrides, sla, command);
 }
 
+// Exit 4, naming the capability, when this process lacks one the run needs:
+// CAP_BPF (or CAP_SYS_ADMIN) always, CAP_NET_ADMIN for scenarios that make
+// network namespaces and qdiscs. A kernel that refuses BPF maps although the
+// capabilities are held is not a privilege problem: exit 3 with its reason.
+int check_privileges(const KernelFeatures& features, const std::vector<Scenario>& scenarios) {
+  const uint64_t caps = effective_capabilities();
+  if (!features.privileges.available) {
+    if (!holds(caps, needs::kBpf)) {
+      std::cerr << "mapsla: insufficient privileges: " << features.privileges.detail << '\n';
+      return exit_code::kNoPrivileges;
+    }
+    std::cerr << "mapsla: the kernel refuses BPF: " << features.privileges.detail << '\n';
+    return exit_code::kEnvironment;
+  }
+  for (const auto& s : scenarios) {
+    bool networked = s.writer.driver == "traffic";
+    for (const FaultSpec& fault : s.faults)
+      networked = networked || fault.kind == "packet_loss";
+    if (networked && !holds(caps, needs::kNetAdmin)) {
+      std::cerr << fmt::format(
+          "mapsla: insufficient privileges: {}: the traffic writer and packet loss need "
+          "CAP_NET_ADMIN (or CAP_SYS_ADMIN), which this process lacks (missing: {})\n",
+          s.file.string(), missing_capabilities(caps));
+      return exit_code::kNoPrivileges;
+    }
+  }
+  return exit_code::kOk;
+}
+
 // Everything after the scenarios, overrides and SLA are resolved.
 int execute_run(const RunArgs& args, std::vector<Scenario>& scenarios,
                 const ScenarioOverrides& overrides, const SlaSpec& sla,
                 const std::vector<std::string>& command) {
   const KernelFeatures features = probe_kernel_features();
-  if (!features.privileges.available) {
-    std::cerr << fmt::format("mapsla: insufficient privileges: {} (run as root, e.g. sudo)\n",
-                             features.privileges.detail);
-    return exit_code::kNoPrivileges;
-  }
-  for (const auto& s : scenarios) {
-    if (s.writer.driver == "test_run" && !features.bpf_loop.available) {
-      std::cerr << fmt::format(
-          "mapsla: {}: kernel feature missing: bpf_loop ({}), needed by the "
-          "test_run writer (Linux 5.17+)\n",
-          s.file.string(), features.bpf_loop.detail);
-      return exit_code::kEnvironment;
-    }
-  }
+  if (const int status = check_privileges(features, scenarios); status != exit_code::kOk)
+    return status;
 
   Report report;
   report.run_id = new_run_id();
@@ -207,14 +226,14 @@ int execute_run(const RunArgs& args, std::vector<Scenario>& scenarios,
       for (auto& cell : runner.run(scenario))
         report.cells.push_back(std::move(cell));
     }
-  } catch (const BpfError& e) {
-    std::cerr << "mapsla: " << e.what() << '\n';
-    if (e.is_permission_error()) {
-      std::cerr << "mapsla: insufficient privileges; this process lacks " << missing_capabilities()
-                << '\n';
-      return exit_code::kNoPrivileges;
-    }
-    return exit_code::kRunFailed;
+  } catch (const PrivilegeError& e) {
+    std::cerr << "mapsla: insufficient privileges: " << e.what() << '\n';
+    return exit_code::kNoPrivileges;
+  } catch (const std::exception& e) {
+    // Setup outside any scenario (bpffs, the pin directory).
+    const Classified c = classify(e);
+    std::cerr << "mapsla: " << c.reason << '\n';
+    return c.kind == FailureKind::privileges ? exit_code::kNoPrivileges : exit_code::kRunFailed;
   }
   report.finished_at = utc_now();
 

@@ -38,6 +38,7 @@ std::string unavailable_reason(const FaultSpec& spec, const KernelFeatures& feat
   const auto& o = dynamic_cast<const Options&>(*spec.options);
   const int nodes = features.numa_nodes;
   if (nodes < 2) return fmt::format("host has {} NUMA node", nodes);
+  if (!features.numa_map.available) return "map placement: " + features.numa_map.detail;
   for (int node : {o.reader_node, resolve_map_node(o)})
     if (node >= nodes)
       return fmt::format("NUMA node {} does not exist (host has {} NUMA nodes)", node, nodes);

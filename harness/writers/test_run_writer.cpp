@@ -52,7 +52,16 @@ WriterDescriptor TestRunWriter::descriptor() {
             if (spec.cpus.size() > map.keys) fields.fail("cpus", "more writer CPUs than keys");
             return options;
           },
-          [](const WriterContext& context) { return std::make_unique<TestRunWriter>(context); }};
+          [](const WriterContext& context) { return std::make_unique<TestRunWriter>(context); },
+          [](const Scenario& scenario, const KernelFeatures& features) -> std::string {
+            // The most basic missing piece first: it is the one to fix.
+            for (const FeatureState* needed :
+                 {&features.syscall_prog, &features.bpf_loop, &features.test_run_writer})
+              if (!needed->available) return needed->detail;
+            if (scenario.writer.pattern == WriterPattern::locked && !features.map_lock.available)
+              return "pattern locked: " + features.map_lock.detail;
+            return {};
+          }};
 }
 
 TestRunWriter::TestRunWriter(const WriterContext& context)

@@ -78,7 +78,12 @@ WriterDescriptor TrafficWriter::descriptor() {
           {WriterPattern::inplace, WriterPattern::replace, WriterPattern::seqlock},
           {MapKind::hash, MapKind::lru_hash, MapKind::array},
           parse_options,
-          [](const WriterContext& context) { return std::make_unique<TrafficWriter>(context); }};
+          [](const WriterContext& context) { return std::make_unique<TrafficWriter>(context); },
+          [](const Scenario&, const KernelFeatures& features) -> std::string {
+            if (!features.net_namespaces.available) return features.net_namespaces.detail;
+            if (!features.cls_bpf.available) return features.cls_bpf.detail;
+            return {};
+          }};
 }
 
 TrafficWriter::TrafficWriter(const WriterContext& context)

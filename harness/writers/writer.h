@@ -1,6 +1,6 @@
 // Writer drivers make the target map change while readers read it. Each is
 // one class behind WriterDriver, registered by name in registry.cpp; the
-// runner only calls start(), stop() and health().
+// runner only calls start(), stop(), failure() and stats().
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -50,6 +50,10 @@ struct WriterDescriptor {
                                                      const MapSpec& map)>
       parse;
   std::function<std::unique_ptr<WriterDriver>(const WriterContext& context)> create;
+  // Optional: why this driver cannot produce the scenario's pattern on this
+  // kernel, in the feature probe's words ("" when it can). The runner then
+  // skips the scenario's cells with the reason instead of failing them.
+  std::function<std::string(const Scenario& scenario, const KernelFeatures& features)> unavailable;
 };
 
 class WriterRegistry {

@@ -139,20 +139,25 @@ TEST_F(FaultsTest, CrossNumaIsSkippedOnAOneNodeHostAndPlacesTheMapOtherwise) {
       "  - {kind: cross_numa, reader_node: 0, map_node: 1}\n"
       "run: {warmup: 10ms, duration: 100ms, repetitions: 1}\n");
   ASSERT_EQ(cells.size(), 2u);
-  for (const CellResult& cell : cells) {
-    if (testing::kernel_features().numa_nodes < 2) {
+  const int nodes = testing::kernel_features().numa_nodes;
+  if (nodes < 2) {
+    // What mapsla must do on such a host is checked; the placement itself
+    // cannot be, and that is a documented kernel skip with the evidence.
+    for (const CellResult& cell : cells) {
       EXPECT_EQ(cell.status, CellStatus::skipped);
       EXPECT_THAT(cell.reason, HasSubstr("host has 1 NUMA node"));
       EXPECT_TRUE(cell.repetitions.empty());
-    } else {
-      ASSERT_EQ(cell.status, CellStatus::ok) << cell.reason;
-      const auto& active = cell.details["faults"][0]["active"];
-      EXPECT_EQ(active["map_node_requested"], 1);
-      EXPECT_EQ(active["map_flags_numa_node"], true);
-      for (const auto& r : active["readers"])
-        for (const auto& node : r["nodes_of_cpus"])
-          EXPECT_EQ(node, 0);
     }
+    MAPSLA_REQUIRE_NUMA_NODES(2);
+  }
+  for (const CellResult& cell : cells) {
+    ASSERT_EQ(cell.status, CellStatus::ok) << cell.reason;
+    const auto& active = cell.details["faults"][0]["active"];
+    EXPECT_EQ(active["map_node_requested"], 1);
+    EXPECT_EQ(active["map_flags_numa_node"], true);
+    for (const auto& r : active["readers"])
+      for (const auto& node : r["nodes_of_cpus"])
+        EXPECT_EQ(node, 0);
   }
 }
 

@@ -184,14 +184,7 @@ TEST_F(PacketLossTest, CorrelatedLossOnIngressIsWithinTheWidenedTolerance) {
 }
 
 TEST_F(PacketLossTest, NetemPathIsWithinToleranceWhereTheKernelHasIt) {
-  if (!testing::kernel_features().sch_netem.available) {
-    // Deliberately a plain skip, not MAPSLA_REQUIRE_FEATURE: issue 4 asks for
-    // the netem path to be "skipped with the reason where it does not" exist,
-    // and CI kernels without sch_netem must still go green. Only this
-    // feature-absent case skips; the eBPF tests above always run.
-    GTEST_SKIP() << "kernel feature sch_netem missing: "
-                 << testing::kernel_features().sch_netem.detail;
-  }
+  MAPSLA_REQUIRE_FEATURE(sch_netem);  // a documented kernel skip: the eBPF path always runs
   constexpr uint64_t kPackets = 40000;
   const LossRun run = run_loss(1024, kPackets, "{kind: packet_loss, percent: 2, impl: netem}");
   EXPECT_EQ(run.active["impl"], "netem");
@@ -279,7 +272,7 @@ run: {{warmup: 0ms, duration: 50ms, repetitions: 1}}
 }
 
 TEST_F(PacketLossTest, LossWithoutTrafficWriterFailsTheCellsSayingWhy) {
-  MAPSLA_REQUIRE_FEATURE(bpf_loop);
+  MAPSLA_REQUIRE_FEATURE(test_run_writer);
   const std::string yaml = R"(
 name: loss_no_traffic
 map: {kind: hash, entries: 256, value_size: 64}

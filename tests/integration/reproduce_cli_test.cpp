@@ -59,7 +59,7 @@ class ReproduceCliTest : public testing::PrivilegedTest {
 };
 
 TEST_F(ReproduceCliTest, ReproducesTheSameScenarioAndSettingsFromTheReportAlone) {
-  MAPSLA_REQUIRE_FEATURE(bpf_loop);
+  MAPSLA_REQUIRE_FEATURE(test_run_writer);
   const fs::path yaml = dir_ / "repro-quiet.yaml";
   std::ofstream(yaml) << kQuiet;
   std::string log;

@@ -48,7 +48,7 @@ class WriterTest : public testing::PrivilegedTest,
                    public ::testing::WithParamInterface<WriterCase> {};
 
 TEST_P(WriterTest, VersionsAdvanceAndEveryRecordMatchesWhatWasPublished) {
-  MAPSLA_REQUIRE_FEATURE(bpf_loop);
+  MAPSLA_REQUIRE_FEATURE(test_run_writer);
   constexpr uint32_t kKeys = 1024;
   const Scenario scenario = writer_scenario(GetParam(), kKeys);
   TargetMap target(scenario.map, "writer_test");
@@ -97,7 +97,7 @@ INSTANTIATE_TEST_SUITE_P(Patterns, WriterTest, ::testing::ValuesIn(writer_cases(
 class RateLimitTest : public testing::PrivilegedTest {};
 
 TEST_F(RateLimitTest, RateCapsUpdatesPerSecond) {
-  MAPSLA_REQUIRE_FEATURE(bpf_loop);
+  MAPSLA_REQUIRE_FEATURE(test_run_writer);
   Scenario scenario = writer_scenario({MapKind::array, WriterPattern::inplace, 64}, 4096);
   scenario.writer.rate = 100'000;
   TargetMap target(scenario.map, "rate_test");

@@ -1,0 +1,198 @@
+// The feature probe's decisions, without a kernel: a missing feature becomes
+// the reason a reader is not_applicable or a scenario's cells are skipped,
+// and an EPERM is a privilege problem only when a capability is missing.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <set>
+#include <system_error>
+
+#include "harness/bpf/capabilities.h"
+#include "harness/bpf/error.h"
+#include "harness/failure.h"
+#include "harness/faults/fault.h"
+#include "harness/runner.h"
+#include "harness/scenario_parser.h"
+#include "readers/reader.h"
+
+namespace mapsla {
+namespace {
+
+using ::testing::HasSubstr;
+
+uint64_t caps_of(std::initializer_list<Capability> caps) {
+  uint64_t out = 0;
+  for (Capability cap : caps)
+    out |= uint64_t{1} << static_cast<int>(cap);
+  return out;
+}
+
+const uint64_t kAllCaps =
+    caps_of({Capability::bpf, Capability::perfmon, Capability::net_admin, Capability::sys_admin});
+
+TEST(Capabilities, ReadsCapEffFromProcStatus) {
+  EXPECT_EQ(effective_capabilities("Name:\tx\nCapInh:\t0\nCapEff:\t000001ffffffffff\n"),
+            0x1ffffffffffull);
+  EXPECT_EQ(effective_capabilities("Name:\tx\n"), 0u);
+  EXPECT_EQ(missing_capabilities(kAllCaps), "");
+  EXPECT_EQ(missing_capabilities(0), "CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN");
+  EXPECT_EQ(missing_capabilities(caps_of({Capability::bpf, Capability::perfmon})),
+            "CAP_NET_ADMIN, CAP_SYS_ADMIN");
+}
+
+TEST(Capabilities, AlternativesAreMetByEitherMember) {
+  EXPECT_TRUE(holds(caps_of({Capability::sys_admin}), needs::kBpf));
+  EXPECT_TRUE(holds(caps_of({Capability::bpf}), needs::kBpf));
+  EXPECT_FALSE(holds(caps_of({Capability::perfmon}), needs::kBpf));
+  EXPECT_EQ(unmet(caps_of({Capability::perfmon}), {needs::kBpf, needs::kPerfmon}),
+            "CAP_BPF or CAP_SYS_ADMIN");
+  EXPECT_EQ(unmet(0, {needs::kBpf, needs::kNetAdmin}),
+            "CAP_BPF or CAP_SYS_ADMIN; CAP_NET_ADMIN or CAP_SYS_ADMIN");
+}
+
+TEST(Classify, EpermWithoutCapabilitiesIsAPrivilegeErrorNamingThem) {
+  const BpfError e("load", "mapsla_writer (writer.bpf.c)", EPERM);
+  const Classified c = classify(e, caps_of({Capability::perfmon}));
+  EXPECT_EQ(c.kind, FailureKind::privileges);
+  EXPECT_THAT(c.reason, HasSubstr("lacks CAP_BPF or CAP_SYS_ADMIN"));
+  EXPECT_THAT(c.reason, HasSubstr("mapsla_writer"));
+}
+
+TEST(Classify, EpermWithEveryCapabilityIsTheKernelsRefusalNotAPrivilegeError) {
+  const BpfError e("load", "mapsla_map_iter (map_iter.bpf.c)", EPERM);
+  const Classified c = classify(e, kAllCaps);
+  EXPECT_EQ(c.kind, FailureKind::failed);
+  EXPECT_THAT(c.reason, HasSubstr("mapsla_map_iter"));
+  EXPECT_THAT(c.reason, HasSubstr("not a missing capability"));
+  EXPECT_THAT(c.reason, HasSubstr("the kernel refuses it"));
+}
+
+TEST(Classify, SystemErrorsFromNamespacesAndTcAreClassifiedToo) {
+  const std::system_error e(EPERM, std::generic_category(), "ip netns add mapsla-x");
+  const Classified without = classify(e, caps_of({Capability::bpf}));
+  EXPECT_EQ(without.kind, FailureKind::privileges);
+  EXPECT_THAT(without.reason, HasSubstr("CAP_NET_ADMIN"));
+  EXPECT_EQ(classify(e, kAllCaps).kind, FailureKind::failed);
+  // Other errnos are plain failures whatever the capabilities.
+  const std::system_error busy(EBUSY, std::generic_category(), "tc qdisc add");
+  EXPECT_EQ(classify(busy, 0).kind, FailureKind::failed);
+  EXPECT_EQ(classify(BpfError("bpf_map_create", "m", E2BIG), 0).kind, FailureKind::failed);
+}
+
+TEST(Classify, ReaderAndFaultExceptionsKeepTheirStatus) {
+  const Classified na = classify(ReaderNotApplicable("exit status 3: not for hashes"), 0);
+  EXPECT_EQ(na.kind, FailureKind::not_applicable);
+  EXPECT_EQ(na.reason, "exit status 3: not for hashes");
+  EXPECT_EQ(classify(FaultUnavailable("stress-ng missing"), 0).kind, FailureKind::skipped);
+  EXPECT_EQ(classify(std::runtime_error("boom"), kAllCaps).kind, FailureKind::failed);
+}
+
+TEST(Classify, CurrentRethrowsPrivilegeErrorsWithWhatIsMissing) {
+  // classify_current reads this process's capabilities; a BpfError EPERM is a
+  // privilege error exactly when this process lacks CAP_BPF and CAP_SYS_ADMIN.
+  const bool privileged = holds(effective_capabilities(), needs::kBpf) &&
+                          holds(effective_capabilities(), needs::kPerfmon);
+  try {
+    throw BpfError("load", "p", EPERM);
+  } catch (const std::exception& e) {
+    if (privileged) {
+      EXPECT_EQ(classify_current(e).kind, FailureKind::failed);
+    } else {
+      EXPECT_THROW(classify_current(e), PrivilegeError);
+    }
+  }
+}
+
+// A kernel like the CI machine's: everything but tracing programs and netem.
+KernelFeatures kernel_without_tracing() {
+  KernelFeatures f;
+  for (const auto& [name, state] : f.named())
+    const_cast<FeatureState*>(state)->available = true;
+  f.map_elem_iter = {
+      false, "kernel refuses BPF_PROG_TYPE_TRACING programs (iter/bpf_map_elem): EPERM", EPERM, {}};
+  f.sch_netem = {false, "kernel has no sch_netem", 0, {}};
+  return f;
+}
+
+std::vector<CellResult> plan_only(const std::string& yaml, const KernelFeatures& features) {
+  const std::vector<Scenario> scenarios = parse_scenarios(yaml, "t.yaml");
+  // No pins, no observer: with the writer unavailable nothing touches the kernel.
+  Runner runner({"unit", &features, nullptr, nullptr});
+  return runner.run(scenarios.at(0));
+}
+
+TEST(FeatureDecisions, MissingIteratorMakesOnlyTheIterCellNotApplicableWithTheProbesReason) {
+  KernelFeatures f = kernel_without_tracing();
+  f.test_run_writer = {false, "kernel refuses the test_run writer: EINVAL", EINVAL, {}};
+  const auto cells = plan_only(
+      "name: q\nmap: {kind: hash, entries: 1024}\nwriter: {driver: test_run}\n"
+      "readers: [{reader: naive, mode: keys}, {reader: iter}]\n",
+      f);
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[1].status, CellStatus::not_applicable);
+  EXPECT_EQ(cells[1].reason, f.map_elem_iter.detail);
+  // The writer cannot load here: the scenario's other cells are skipped with its reason.
+  EXPECT_EQ(cells[0].status, CellStatus::skipped);
+  EXPECT_EQ(cells[0].reason, "writer test_run: kernel refuses the test_run writer: EINVAL");
+}
+
+TEST(FeatureDecisions, TheMostBasicMissingWriterFeatureIsTheReason) {
+  KernelFeatures f = kernel_without_tracing();
+  f.syscall_prog = {
+      false, "kernel refuses BPF_PROG_TYPE_SYSCALL programs (Linux 5.14+): EINVAL", EINVAL, {}};
+  f.bpf_loop = {false, "the verifier does not know bpf_loop (Linux 5.17+)", 0, {}};
+  f.test_run_writer = {false, "kernel refuses the test_run writer", EINVAL, {}};
+  const auto cells = plan_only(
+      "name: q\nmap: {kind: hash, entries: 64}\nwriter: {driver: test_run}\n"
+      "readers: [{reader: naive}]\n",
+      f);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].status, CellStatus::skipped);
+  EXPECT_THAT(cells[0].reason, HasSubstr("BPF_PROG_TYPE_SYSCALL"));
+}
+
+TEST(FeatureDecisions, LockedPatternNeedsMapLockAndTrafficNeedsClsBpf) {
+  KernelFeatures f = kernel_without_tracing();
+  f.map_lock = {false, "lookup with BPF_F_LOCK (Linux 5.1+): EINVAL", EINVAL, {}};
+  auto cells = plan_only(
+      "name: l\nmap: {kind: hash, entries: 64}\nwriter: {driver: test_run, pattern: locked}\n"
+      "readers: [{reader: locked}, {reader: naive}]\n",
+      f);
+  ASSERT_EQ(cells.size(), 2u);
+  // The locked reader needs BPF_F_LOCK as well: not applicable, with the probe's reason.
+  EXPECT_EQ(cells[0].status, CellStatus::not_applicable);
+  EXPECT_THAT(cells[0].reason, HasSubstr("BPF_F_LOCK"));
+  // The writer cannot produce the pattern: the rest is skipped, nothing is created.
+  EXPECT_EQ(cells[1].status, CellStatus::skipped);
+  EXPECT_EQ(cells[1].reason,
+            "writer test_run: pattern locked: lookup with BPF_F_LOCK (Linux 5.1+): EINVAL");
+
+  KernelFeatures no_cls = kernel_without_tracing();
+  no_cls.cls_bpf = {false, "kernel refuses BPF_PROG_TYPE_SCHED_CLS programs: EPERM", EPERM, {}};
+  cells = plan_only(
+      "name: t\nmap: {kind: hash, entries: 64, keys: 16}\nwriter: {driver: traffic}\n"
+      "readers: [{reader: naive}]\n",
+      no_cls);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].status, CellStatus::skipped);
+  EXPECT_EQ(cells[0].reason,
+            "writer traffic: kernel refuses BPF_PROG_TYPE_SCHED_CLS programs: EPERM");
+}
+
+TEST(FeatureDecisions, NamedListsEveryProbedFeatureOnceAndFindFindsThem) {
+  const KernelFeatures f = kernel_without_tracing();
+  std::set<std::string> names;
+  for (const auto& [name, state] : f.named()) {
+    EXPECT_TRUE(names.insert(name).second) << name;
+    EXPECT_EQ(f.find(name), state);
+  }
+  for (const char* needed :
+       {"syscall_prog", "bpf_loop", "test_run_writer", "map_elem_iter", "cls_bpf", "map_lock",
+        "mmapable_array", "batch_ops", "numa_map", "net_namespaces", "sch_netem"})
+    EXPECT_TRUE(names.contains(needed)) << needed;
+  EXPECT_EQ(f.find("no_such_feature"), nullptr);
+}
+
+}  // namespace
+}  // namespace mapsla
