@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ci/vm-test.sh — smoke test of the VM layer (issue 7).
+# ci/vm-test.sh — smoke test of the VM layer.
 #
 # Builds the Debian VM image if needed (vagrant/qemu/mapsla-vm image), boots it
 # with two NUMA nodes and checks, inside the guest:
@@ -11,7 +11,7 @@
 #   payload_binary a binary from the payload runs
 #   mapsla_libs    (only when a built mapsla binary exists) every shared
 #                  library of mapsla resolves and the binary starts
-# Then the acceptance test of issue 7, host against VM (needs build/mapsla or
+# Then the host-against-VM acceptance test (needs build/mapsla or
 # $MAPSLA_BIN, and jq):
 #   host_run, host_netem_unavailable, host_numa_skipped, host_placement
 #                  `mapsla run` of scenarios/packet-loss.yaml with `impl: netem`

@@ -1,5 +1,5 @@
 // Reader strategies by name. Adding a strategy means one file pair in
-// readers/ and one line in register_builtin_readers(); nothing else changes.
+// readers/ and one line in builtin_readers() (registry.cpp); nothing else changes.
 #pragma once
 
 #include <functional>

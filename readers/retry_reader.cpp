@@ -38,6 +38,7 @@ void spin_until(uint64_t until) {
 RetryReader::Options parse_options(Fields& f) {
   RetryReader::Options o;
   o.max_attempts = static_cast<uint32_t>(f.integer("max_attempts", 1, 1000, o.max_attempts));
+  o.retry_torn = f.boolean("retry_torn", o.retry_torn);
   o.backoff.base_ns = static_cast<uint64_t>(
       f.duration("base_backoff", 0ns, 1s, nanoseconds(o.backoff.base_ns)).count());
   o.backoff.max_ns = static_cast<uint64_t>(
@@ -64,7 +65,8 @@ RetryReader::RetryReader(Mode mode, Options options)
 
 ReaderDescriptor RetryReader::descriptor() {
   return {"retry",
-          "naive + retries on ENOENT/EAGAIN/EBUSY/torn, exponential backoff with full jitter, "
+          "naive + retries on ENOENT/EAGAIN/EBUSY (and, with retry_torn, on values whose "
+          "integrity check fails), exponential backoff with full jitter, "
           "error-rate-widened base, max attempts, per-pass deadline",
           {"keys", "dump"},
           [](const std::string& mode, Fields& options) {
@@ -92,7 +94,8 @@ void RetryReader::attach(const ReadTarget& target) {
 }
 
 std::vector<std::pair<std::string, std::string>> RetryReader::settings() const {
-  return {{"max_attempts", std::to_string(options_.max_attempts)},
+  return {{"retry_on", options_.retry_torn ? "errno+integrity" : "errno"},
+          {"max_attempts", std::to_string(options_.max_attempts)},
           {"base_backoff", duration_text(options_.backoff.base_ns)},
           {"max_backoff", duration_text(options_.backoff.max_ns)},
           {"pass_deadline", duration_text(options_.pass_deadline_ns)},
@@ -135,9 +138,9 @@ int RetryReader::lookup_with_retry(uint32_t key, std::byte* value, uint64_t dead
   for (;;) {
     err = map_.lookup(&key, value);
     ++n;
-    // The reader checks the record only to decide whether to try again; the
-    // value it finally hands over is still judged by the oracle.
-    const bool again = err ? transient(err) : torn(value, key);
+    // With retry_torn the reader checks the value's integrity only to decide
+    // whether to try again; what it finally hands over is still judged by the oracle.
+    const bool again = err ? transient(err) : options_.retry_torn && torn(value, key);
     backoff_.record(again);
     if (!again || n >= options_.max_attempts || now_ns() >= deadline) break;
     wait_before_retry(n);

@@ -2,14 +2,20 @@
 //
 // Modes as naive: `keys` looks up every key of the known key set, `dump`
 // walks the map with bpf_map_get_next_key and looks up each key it returns.
-// A lookup is retried when it says ENOENT, EAGAIN or EBUSY, or when the value
-// it copied is torn (its oracle record does not check: validate_record); a
-// get_next_key is retried on EAGAIN/EBUSY. Before retry n the reader waits a
+// A lookup is retried when it says ENOENT, EAGAIN or EBUSY — what any agent
+// can see; a get_next_key is retried on EAGAIN/EBUSY.
+//
+// `retry_torn: true` also retries a value whose integrity check fails. That
+// assumes values that carry one (here the oracle record's own check word:
+// validate_record), which most agents' values do not: the option is off by
+// default so the default figures are what an agent without self-checking
+// values gets, and a cell with it on says so in its settings
+// (`retry_on: errno+integrity`). Before retry n the reader waits a
 // random time in [0, cap(n)] (exponential backoff with full jitter, base
 // widened while the recent error rate is high: readers/retry_backoff.h),
 // spinning for short waits and sleeping for long ones.
 //
-// Contract: a key that is absent or torn only briefly (a churn writer's
+// Contract: a key that is absent (or, with retry_torn, torn) only briefly (a churn writer's
 // delete + re-insert, an in-place write in progress) is read whole and
 // present, unless all `max_attempts` attempts fail or the pass has run past
 // `pass_deadline` (after which each read gets one attempt); the last answer
@@ -41,6 +47,7 @@ class RetryReader final : public Reader {
 
   struct Options {
     uint32_t max_attempts = 8;
+    bool retry_torn = false;  // also retry values whose integrity check fails
     uint64_t pass_deadline_ns = 1'000'000'000;
     RetryBackoffConfig backoff;
   };

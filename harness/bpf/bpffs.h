@@ -21,7 +21,6 @@ class BpffsMount {
   BpffsMount(const BpffsMount&) = delete;
   BpffsMount& operator=(const BpffsMount&) = delete;
   ~BpffsMount();
-  bool mounted_by_us() const { return mounted_by_us_; }
 
  private:
   bool mounted_by_us_ = false;

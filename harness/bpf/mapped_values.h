@@ -30,7 +30,6 @@ class MappedValues {
   const std::byte* value(uint32_t index) const { return data_ + index * stride_; }
   size_t stride() const { return stride_; }
   uint32_t entries() const { return entries_; }
-  size_t mapped_bytes() const { return bytes_; }
 
  private:
   void unmap();

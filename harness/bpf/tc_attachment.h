@@ -32,7 +32,6 @@ class TcAttachment {
   void detach() noexcept;
   // Asks the kernel whether the filter is in place (bpf_tc_query).
   bool attached_in_kernel() const;
-  bool created_qdisc() const { return created_qdisc_; }
   uint32_t priority() const { return priority_; }
   uint32_t prog_id() const { return prog_id_; }
   const std::string& netns() const { return netns_; }

@@ -246,7 +246,6 @@ int ProcessGroup::terminate(int first_signal, std::chrono::milliseconds grace) {
     for (int i = 0; i < 100 && live_members(pid_); ++i)
       std::this_thread::sleep_for(5ms);
   }
-  members_left_ = live_members(pid_);
   return status_.value_or(0);
 }
 

@@ -81,8 +81,6 @@ class ProcessGroup {
   // "exited" when the leader was gone before terminate(), else the signal
   // that ended it ("SIGINT", "SIGTERM", "SIGKILL"); empty while running.
   const std::string& stopped_by() const { return stopped_by_; }
-  // Live (non-zombie) members still in the group after terminate().
-  size_t members_left() const { return members_left_; }
 
  private:
   bool wait_leader(std::chrono::milliseconds timeout);
@@ -91,7 +89,6 @@ class ProcessGroup {
   std::string command_line_;
   std::optional<int> status_;
   std::string stopped_by_;
-  size_t members_left_ = 0;
   bool terminated_ = false;
 };
 

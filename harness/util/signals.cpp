@@ -30,11 +30,5 @@ bool stop_requested() {
 int stop_signal() {
   return g_signal.load(std::memory_order_relaxed);
 }
-void request_stop(int signal_number) {
-  g_signal.store(signal_number, std::memory_order_relaxed);
-}
-void clear_stop() {
-  g_signal.store(0, std::memory_order_relaxed);
-}
 
 }  // namespace mapsla

@@ -10,8 +10,5 @@ namespace mapsla {
 void install_stop_signals();
 bool stop_requested();
 int stop_signal();  // 0 when none
-// For tests and for internal aborts.
-void request_stop(int signal_number);
-void clear_stop();
 
 }  // namespace mapsla

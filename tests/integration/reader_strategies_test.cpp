@@ -97,6 +97,42 @@ run: {warmup: 0s, duration: 800ms}
             << " reads, max attempts " << s.max_attempts << "\n";
 }
 
+TEST_F(ReaderStrategiesTest, RetryRetriesTornValuesOnlyWhenToldValuesCarryACheck) {
+  // The default retry decides from errno alone, as an agent whose values
+  // carry no integrity check must: it tears like naive. With retry_torn it
+  // re-reads values whose check fails, and its cell says so.
+  const auto cells = run_yaml(R"(
+map: {kind: array, entries: 256, value_size: 1024}
+writer: {driver: test_run, pattern: inplace, cpus: [1], keys_per_run: 256}
+readers:
+  - {reader: retry, mode: keys, cpus: [0]}
+  - {reader: retry, mode: keys, cpus: [0], retry_torn: true}
+run: {warmup: 0s, duration: 800ms}
+)");
+  ASSERT_EQ(cells.size(), 2u);
+  const CellResult& plain = cells[0];
+  const CellResult& checked = cells[1];
+  ASSERT_EQ(plain.status, CellStatus::ok) << plain.reason;
+  ASSERT_EQ(checked.status, CellStatus::ok) << checked.reason;
+  auto setting = [](const CellResult& c, const std::string& name) {
+    for (const auto& [k, v] : c.settings)
+      if (k == name) return v;
+    return std::string("(absent)");
+  };
+  EXPECT_EQ(setting(plain, "retry_on"), "errno");
+  EXPECT_EQ(setting(checked, "retry_on"), "errno+integrity");
+  const RepetitionResult p = plain.pooled();
+  const RepetitionResult c = checked.pooled();
+  ASSERT_GT(p.anomalies.torn, 0u) << "errno-only retry read nothing torn: " << describe(p);
+  EXPECT_EQ(p.attempts, p.reads) << "errno-only retry retried on an array that never says ENOENT";
+  EXPECT_LT(per_million(c.anomalies.torn, c.reads), per_million(p.anomalies.torn, p.reads))
+      << "errno only: " << describe(p) << "\nerrno+integrity: " << describe(c);
+  EXPECT_GT(c.attempts, c.reads) << "retry_torn never retried a torn value";
+  std::cout << "[ numbers  ] inplace, 256 x 1 KiB: retry (errno) torn " << p.anomalies.torn
+            << " in " << p.reads << " reads; retry (errno+integrity) torn " << c.anomalies.torn
+            << " in " << c.reads << " reads\n";
+}
+
 TEST_F(ReaderStrategiesTest, QuietMapReadsCleanForEveryNewStrategy) {
   const auto cells = run_yaml(R"(
 map: {kind: hash, entries: 5000, value_size: 256}

@@ -1,0 +1,99 @@
+// The dependency table of docs/architecture.md, enforced: every #include "…"
+// of mapsla's own sources must point to its own library or to one below it.
+// A forbidden include fails this test with the file, the line and the rule.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mapsla {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The library a source path belongs to ("" for paths outside the table).
+// Keep in step with CMakeLists.txt and docs/architecture.md.
+std::string library_of(const std::string& path) {
+  auto starts = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };
+  if (starts("bpf/")) return "bpf";
+  if (starts("harness/bpf/") || starts("harness/util/") || path == "harness/net/command.h" ||
+      path == "harness/net/command.cpp" || path == "harness/net/netns.h" ||
+      path == "harness/net/netns.cpp")
+    return "core";
+  if (starts("reports/")) return "reports";
+  if (starts("readers/")) return "readers";
+  if (starts("harness/cli/")) return "cli";
+  if (starts("harness/")) return "harness";
+  return "";
+}
+
+// library → the libraries it may include (besides itself).
+const std::map<std::string, std::set<std::string>> kAllowed = {
+    {"bpf", {}},
+    {"core", {"bpf"}},
+    {"reports", {}},
+    {"readers", {"core", "bpf"}},
+    {"harness", {"readers", "reports", "core", "bpf"}},
+    {"cli", {"harness", "readers", "reports", "core", "bpf"}},
+};
+
+struct Violation {
+  std::string file;
+  int line;
+  std::string include;
+  std::string rule;
+};
+
+std::vector<Violation> violations_under(const fs::path& root) {
+  static const std::regex include(R"re(^\s*#\s*include\s+"([^"]+)")re");
+  std::vector<Violation> out;
+  for (const char* top : {"bpf", "harness", "readers", "reports"}) {
+    for (const auto& entry : fs::recursive_directory_iterator(root / top)) {
+      const std::string ext = entry.path().extension().string();
+      if (!entry.is_regular_file() || (ext != ".h" && ext != ".cpp" && ext != ".c")) continue;
+      const std::string path = fs::relative(entry.path(), root).string();
+      const std::string from = library_of(path);
+      std::ifstream in(entry.path());
+      std::string text;
+      for (int line = 1; std::getline(in, text); ++line) {
+        std::smatch m;
+        if (!std::regex_search(text, m, include)) continue;
+        const std::string to = library_of(m[1].str());
+        if (to.empty() || to == from || kAllowed.at(from).contains(to)) continue;
+        out.push_back({path, line, m[1].str(), from + " may not include " + to});
+      }
+    }
+  }
+  return out;
+}
+
+TEST(Layering, EveryIncludePointsDownTheDependencyTable) {
+  const std::vector<Violation> found = violations_under(MAPSLA_SOURCE_DIR);
+  for (const Violation& v : found)
+    ADD_FAILURE() << v.file << ":" << v.line << ": #include \"" << v.include << "\": " << v.rule
+                  << " (docs/architecture.md)";
+  EXPECT_TRUE(found.empty());
+}
+
+TEST(Layering, TheCheckSeesAForbiddenInclude) {
+  // A deliberately bad tree: core including the harness must be caught.
+  const fs::path root = fs::temp_directory_path() / "mapsla_layering_probe";
+  fs::remove_all(root);
+  for (const char* dir : {"bpf", "harness/bpf", "readers", "reports"})
+    fs::create_directories(root / dir);
+  std::ofstream(root / "harness/bpf/bad.cpp") << "#include \"harness/runner.h\"\n";
+  std::ofstream(root / "readers/ok.cpp") << "#include \"harness/bpf/map.h\"\n";
+  const std::vector<Violation> found = violations_under(root);
+  fs::remove_all(root);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].file, "harness/bpf/bad.cpp");
+  EXPECT_EQ(found[0].rule, "core may not include harness");
+}
+
+}  // namespace
+}  // namespace mapsla
