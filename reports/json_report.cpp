@@ -151,15 +151,17 @@ json to_json(const Report& r) {
   json cells = json::array();
   for (const auto& c : r.cells)
     cells.push_back(to_json(c));
-  return {{"schema", r.schema},
-          {"run_id", r.run_id},
-          {"started_at", r.started_at},
-          {"finished_at", r.finished_at},
-          {"command", r.command},
-          {"environment", to_json(r.environment)},
-          {"scenarios", scenarios},
-          {"cells", cells},
-          {"matrix", to_json(build_matrix(r.cells))}};
+  json out = {{"schema", r.schema},
+              {"run_id", r.run_id},
+              {"started_at", r.started_at},
+              {"finished_at", r.finished_at},
+              {"command", r.command},
+              {"environment", to_json(r.environment)},
+              {"scenarios", scenarios},
+              {"cells", cells},
+              {"matrix", to_json(build_matrix(r.cells))}};
+  if (!r.decision.is_null()) out["decision"] = r.decision;
+  return out;
 }
 
 std::vector<std::filesystem::path> JsonReporter::write(const Report& report,

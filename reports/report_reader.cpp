@@ -266,6 +266,7 @@ Report report_from_json(const json& j, const std::string& file) {
         {s.field("name").str(), s.field("file").str(), s.field("config").node()});
   for (const At& c : root.field("cells").items())
     report.cells.push_back(read_cell(c));
+  if (root.has("decision")) report.decision = root.field("decision").node();
   return report;
 }
 

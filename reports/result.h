@@ -146,6 +146,9 @@ struct Report {
   Environment environment;
   std::vector<ScenarioRecord> scenarios;
   std::vector<CellResult> cells;
+  // Which reader to ship (reports/decision.h), computed by the run with its
+  // SLA; null in reports written before it existed.
+  nlohmann::json decision;
 };
 
 }  // namespace mapsla

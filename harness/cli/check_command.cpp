@@ -7,6 +7,7 @@
 #include "harness/cli/sla_gate.h"
 #include "harness/exit_codes.h"
 #include "harness/sla_parser.h"
+#include "reports/decision.h"
 #include "reports/report_reader.h"
 
 namespace mapsla::cli {
@@ -33,6 +34,9 @@ int check_command(const CheckArgs& args) {
   }
   std::cout << "mapsla check " << args.report << " (run " << report.run_id << ", "
             << report.cells.size() << " cells) against " << args.sla << '\n';
+  // Which reader to ship under this SLA comes first; the gate's verdict follows.
+  print_decision(decide(report.cells, &spec), std::cout);
+  std::cout << '\n';
   std::optional<std::filesystem::path> junit;
   if (!args.junit.empty()) junit = args.junit;
   return apply_sla_gate(spec, report, junit, std::cout, std::cerr);

@@ -27,6 +27,7 @@
 #include "harness/scenario_parser.h"
 #include "harness/sla_parser.h"
 #include "harness/util/signals.h"
+#include "reports/decision.h"
 #include "reports/gnuplot.h"
 #include "reports/html_report.h"
 #include "reports/json_report.h"
@@ -239,7 +240,13 @@ int execute_run(const RunArgs& args, std::vector<Scenario>& scenarios,
 
   JsonReporter json;
   TerminalReporter terminal;
+  // Which reader to ship comes first: under the SLA when there is one, else
+  // the cheapest reader with 0 anomalies (reports/decision.h).
+  const Decision decision = decide(report.cells, sla.empty() ? nullptr : &sla);
+  report.decision = to_json(decision);
   const auto files = json.write(report, out_dir, std::cout);
+  print_decision(decision, std::cout);
+  std::cout << '\n';
   terminal.write(report, out_dir, std::cout);
   std::cout << "report: " << files.front().string() << std::endl;
   const bool outputs_ok = write_outputs(args, report, out_dir);
