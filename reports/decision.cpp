@@ -311,24 +311,56 @@ void print_decision(const Decision& d, std::ostream& out) {
   }
 }
 
-std::string decision_markdown(const Decision& d) {
-  std::string out = "## Recommendation\n\n**" + d.recommendation + "**\n\n";
-  for (const std::string& line : d.explanation)
-    out += "- " + line + "\n";
-  if (!d.explanation.empty()) out += "\n";
-  for (const ConditionDecision& c : d.conditions) {
-    if (!c.judged) continue;
-    out += fmt::format("### {} — cheapest that {}: {}\n\n", c.condition,
-                       d.with_sla ? "meets the SLA" : "reads 0 anomalies",
-                       c.cheapest.value_or("none"));
+namespace {
+
+std::string md(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|' || c == '\\' || c == '`' || c == '*' || c == '<') out += '\\';
+    out += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string decision_markdown(const nlohmann::json& d) {
+  std::string out =
+      "## Which reader to ship\n\n**" + md(d.value("recommendation", std::string())) + "**\n\n";
+  for (const auto& line : d.value("explanation", nlohmann::json::array()))
+    out += "- " + md(line.get<std::string>()) + "\n";
+  if (!d.value("explanation", nlohmann::json::array()).empty()) out += "\n";
+  const bool sla = d.value("bar", "") == "sla";
+  for (const auto& c : d.value("conditions", nlohmann::json::array())) {
+    if (!c.value("judged", false)) continue;
+    const auto cheapest = c.find("cheapest");
+    out += fmt::format("### {} — cheapest that {}: {}\n\n", md(c.value("condition", "")),
+                       sla ? "meets the SLA" : "reads 0 anomalies",
+                       cheapest != c.end() && cheapest->is_string()
+                           ? md(cheapest->get<std::string>())
+                           : "none");
     out += "| rank | reader | per entry | anomalies | Pareto | verdict |\n";
     out += "| ---: | --- | ---: | ---: | :---: | --- |\n";
     int rank = 0;
-    for (const DecisionPoint& p : c.points) {
-      const bool ok = p.status == CellStatus::ok;
+    for (const auto& p : c["points"]) {
+      DecisionPoint point;
+      point.candidate = p.value("candidate", "");
+      point.status = p.value("status", "") == "ok"               ? CellStatus::ok
+                     : p.value("status", "") == "not_applicable" ? CellStatus::not_applicable
+                     : p.value("status", "") == "skipped"        ? CellStatus::skipped
+                                                                 : CellStatus::failed;
+      point.reason = p.value("reason", "");
+      point.per_entry_ns = p.value("per_entry_ns", 0.0);
+      point.anomalies = p.value("anomalies", uint64_t{0});
+      point.anomalies_per_million = p.value("anomalies_per_million", 0.0);
+      point.pareto = p.value("pareto", false);
+      point.meets = p.value("meets", false);
+      point.misses = p.value("misses", std::vector<std::string>{});
+      const bool ok = point.status == CellStatus::ok;
       out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", ok ? std::to_string(++rank) : "–",
-                         p.candidate, ok ? format_ns(p.per_entry_ns) : "", ok ? rate_text(p) : "",
-                         p.pareto ? "●" : "", verdict_text(p));
+                         md(point.candidate), ok ? format_ns(point.per_entry_ns) : "",
+                         ok ? rate_text(point) : "", point.pareto ? "●" : "",
+                         md(verdict_text(point)));
     }
     out += "\n";
   }

@@ -73,7 +73,8 @@ Decision decide(const std::vector<CellResult>& cells, const SlaSpec* sla);
 nlohmann::json to_json(const Decision& decision);
 // The recommendation, then per condition a ranked table (terminal).
 void print_decision(const Decision& decision, std::ostream& out);
-// The same as Markdown (a section with one table per condition).
-std::string decision_markdown(const Decision& decision);
+// The same as Markdown (a section with one table per condition), from the
+// JSON form a report stores.
+std::string decision_markdown(const nlohmann::json& decision);
 
 }  // namespace mapsla

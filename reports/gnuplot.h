@@ -33,6 +33,10 @@ struct PlotResult {
 
 class Gnuplot {
  public:
+  // The linetype definitions prepended to every script (distinct colours,
+  // then dash styles): series are styled by their index, never by chance.
+  static const char* const kSeriesStyles;
+
   explicit Gnuplot(std::filesystem::path executable,
                    std::chrono::seconds timeout = std::chrono::seconds(30))
       : executable_(std::move(executable)), timeout_(timeout) {}

@@ -80,13 +80,14 @@ PlotSpec cdf_plot(const Report& report, const Matrix& m, const std::string& cond
     const std::string file = fmt::format("cdf{}.dat", job.data.size());
     job.data.emplace_back(file, cdf_data(all.op_latency, min_s, max_s));
     max_nines = std::max(max_nines, std::log10(static_cast<double>(all.op_latency.count())));
-    plots += fmt::format("{}'{}' using 1:2 with steps lw 2 title {}", plots.empty() ? "" : ", ",
-                         file, Gnuplot::quote(row_label(row)));
+    plots += fmt::format("{}'{}' using 1:2 with steps lt {} title {}", plots.empty() ? "" : ", ",
+                         file, job.data.size(), Gnuplot::quote(row_label(row)));
   }
   if (job.data.empty()) {
     spec.note = "No cell of this condition has op-latency samples.";
     return spec;
   }
+  job.width = 900;  // the key sits outside, right of the curves
   const int lo = static_cast<int>(std::floor(std::log10(min_s)));
   const int hi = std::max(lo + 1, static_cast<int>(std::ceil(std::log10(max_s))));
   std::string xtics;
@@ -99,7 +100,7 @@ PlotSpec cdf_plot(const Report& report, const Matrix& m, const std::string& cond
       "set ytics ('0%%' 0, '90%%' 1, '99%%' 2, '99.9%%' 3, '99.99%%' 4, '99.999%%' 5, "
       "'99.9999%%' 6)\n"
       "set grid xtics ytics lc rgb '#d8d8d8'\nset xlabel 'op latency (log)'\n"
-      "set ylabel 'fraction of ops at or below'\nset key bottom right box opaque\n"
+      "set ylabel 'fraction of ops at or below'\nset key outside right top box\n"
       "set title {}\nplot {}\n",
       lo, hi, xtics, std::ceil(max_nines * 4) / 4, Gnuplot::quote(spec.title), plots);
   spec.job = std::move(job);
@@ -136,14 +137,31 @@ PlotSpec p99_plot(const Matrix& m) {
     }
     data += '\n';
   }
+  // Values span decades (2 ns mmap copies next to a 1 s bpftool dump): a log
+  // axis from the decade below the smallest bar keeps every bar visible.
+  double smallest = 0;
+  for (const MatrixRow* row : rows)
+    for (const std::string& condition : conditions)
+      if (const MatrixEntry* e = value(*row, condition)) {
+        const double us = static_cast<double>(e->p99_ns) / 1e3;
+        if (smallest == 0 || us < smallest) smallest = us;
+      }
+  std::string series;
+  for (size_t i = 0; i < rows.size(); ++i)
+    series += fmt::format("{}'p99.dat' using {}:xtic(1) title columnheader({}) lt {} fs {}",
+                          i ? ", " : "", i + 2, i + 2, i + 1,
+                          i < 12 ? std::string("solid 0.85 border -1")
+                                 : fmt::format("pattern {} border -1", 1 + (i - 12) % 7));
   PlotJob job;
+  job.width = std::max(900, 60 * static_cast<int>(conditions.size() * (rows.size() + 1)) / 2);
+  job.height = 460;
   job.data.emplace_back("p99.dat", data);
   job.script = fmt::format(
       "set style data histogram\nset style histogram clustered gap 1\n"
-      "set style fill solid 0.85 border -1\nset yrange [0:*]\nset grid ytics lc rgb '#d8d8d8'\n"
-      "set ylabel 'op P99 (µs)'\nset xtics rotate by -20\nset key top left box opaque\n"
-      "set title {}\nplot for [i=2:{}] 'p99.dat' using i:xtic(1) title columnheader(i)\n",
-      Gnuplot::quote(spec.title), rows.size() + 1);
+      "set logscale y\nset yrange [{:g}:*]\nset grid ytics mytics lc rgb '#d8d8d8'\n"
+      "set ylabel 'op P99 (µs, log)'\nset xtics rotate by -20\n"
+      "set key outside right top box\nset title {}\nplot {}\n",
+      std::pow(10.0, std::floor(std::log10(smallest))), Gnuplot::quote(spec.title), series);
   spec.job = std::move(job);
   return spec;
 }
@@ -252,8 +270,9 @@ std::vector<PlotSpec> phase_plots(const Report& report) {
       job.script = fmt::format(
           "set xrange [-0.3:2.3]\nset xtics ('before' 0, 'during' 1, 'after' 2)\n"
           "set yrange [0:*]\nset grid ytics lc rgb '#d8d8d8'\nset ylabel 'op P99 (µs)'\n"
-          "set key top left box opaque\nset title {}\nplot {}\n",
+          "set key outside right top box\nset title {}\nplot {}\n",
           Gnuplot::quote(spec.title), plots);
+      job.width = 900;
       spec.job = std::move(job);
     }
     out.push_back(std::move(spec));
@@ -262,6 +281,77 @@ std::vector<PlotSpec> phase_plots(const Report& report) {
 }
 
 }  // namespace
+
+std::vector<PlotSpec> decision_plots(const nlohmann::json& decision) {
+  std::vector<PlotSpec> out;
+  if (!decision.is_object() || !decision.contains("conditions")) return out;
+  size_t index = 0;
+  for (const auto& condition : decision["conditions"]) {
+    const std::string name = condition.value("condition", "");
+    PlotSpec spec{fmt::format("decision-{}-{}", index++, id_safe(name)),
+                  "Cost and correctness · " + name, std::nullopt, ""};
+    if (!condition.value("judged", false)) {
+      spec.note = "Not judged: " + condition.value("reason", std::string("every cell skipped"));
+      out.push_back(std::move(spec));
+      continue;
+    }
+    // y: anomalies per million reads, on a log axis whose floor stands for 0.
+    double min_rate = 0, min_cost = 0, max_cost = 0;
+    for (const auto& p : condition["points"]) {
+      if (p.value("status", "") != "ok") continue;
+      const double rate = p.value("anomalies_per_million", 0.0);
+      const double cost = std::max(p.value("per_entry_ns", 0.0), 0.01);
+      if (rate > 0 && (min_rate == 0 || rate < min_rate)) min_rate = rate;
+      min_cost = min_cost == 0 ? cost : std::min(min_cost, cost);
+      max_cost = std::max(max_cost, cost);
+    }
+    if (max_cost == 0) {
+      spec.note = "No reader of this condition measured anything.";
+      out.push_back(std::move(spec));
+      continue;
+    }
+    const double floor_rate =
+        min_rate > 0 ? std::pow(10.0, std::floor(std::log10(min_rate)) - 1) : 0.01;
+    std::string front, others;
+    for (const auto& p : condition["points"]) {
+      if (p.value("status", "") != "ok") continue;
+      const double rate = p.value("anomalies_per_million", 0.0);
+      const std::string line =
+          fmt::format("{:.6g} {:.6g} {}\n", std::max(p.value("per_entry_ns", 0.0), 0.01),
+                      rate > 0 ? rate : floor_rate, data_string(p.value("candidate", "")));
+      (p.value("pareto", false) ? front : others) += line;
+    }
+    PlotJob job;
+    job.width = 900;
+    job.height = 460;
+    std::string plot;
+    if (!front.empty()) {
+      job.data.emplace_back("front.dat", front);
+      // The front as a line from cheapest to most correct, its points labelled.
+      plot += "'front.dat' using 1:2 with lines lt 4 dt 2 notitle, "
+              "'front.dat' using 1:2:3 with labels point pt 7 ps 1.4 lc rgb '#d62728' "
+              "offset char 0.8,0.6 left font 'sans,10' title 'Pareto front'";
+    }
+    if (!others.empty()) {
+      job.data.emplace_back("others.dat", others);
+      plot += std::string(plot.empty() ? "" : ", ") +
+              "'others.dat' using 1:2:3 with labels point pt 6 ps 1.2 lc rgb '#1f77b4' "
+              "offset char 0.8,-0.6 left font 'sans,10' title 'dominated'";
+    }
+    job.script = fmt::format(
+        "set logscale xy\nset xrange [{:g}:{:g}]\nset yrange [{:g}:*]\n"
+        "set grid xtics ytics lc rgb '#d8d8d8'\n"
+        "set xlabel 'per-entry cost (ns, log; median across repetitions)'\n"
+        "set ylabel 'anomalies per million reads (log; bottom line = 0)'\n"
+        "set key outside right top box\nset title {}\nplot {}\n",
+        std::pow(10.0, std::floor(std::log10(min_cost))),
+        std::pow(10.0, std::ceil(std::log10(max_cost)) + 0.5), floor_rate / 2,
+        Gnuplot::quote(spec.title), plot);
+    spec.job = std::move(job);
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
 
 std::vector<PlotSpec> report_plots(const Report& report, const Matrix& matrix) {
   std::vector<PlotSpec> plots;

@@ -6,6 +6,7 @@
 //     op-latency histogram buckets;
 //   - op-latency P99 by condition and reader (clustered bars);
 //   - anomaly rates per million reads, per class and cell (log scale);
+//   - the decision view (decision_plots): cost against correctness;
 //   - per-phase timelines for fault scenarios: op P99 before, during and
 //     after the fault, one plot per scenario with phases, a line per reader.
 // A plot with nothing to draw has no job but a note saying why.
@@ -28,5 +29,11 @@ struct PlotSpec {
 };
 
 std::vector<PlotSpec> report_plots(const Report& report, const Matrix& matrix);
+
+// One scatter per judged condition of a report's `decision` (reports/decision.h):
+// per-entry cost (x, log) against anomalies per million reads (y, log, the
+// bottom line standing for 0), each point labelled with its reader, the Pareto
+// front drawn and coloured apart. No legend to decode.
+std::vector<PlotSpec> decision_plots(const nlohmann::json& decision);
 
 }  // namespace mapsla

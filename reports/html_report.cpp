@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "reports/atomic_file.h"
+#include "reports/decision.h"
 #include "reports/gnuplot.h"
 #include "reports/html_plots.h"
 #include "reports/markup_escape.h"
@@ -13,7 +14,8 @@ namespace mapsla {
 namespace {
 
 void table(std::string& out, const Table& t, const char* css_class = "") {
-  out += fmt::format("<table class=\"{}\"><thead><tr>", css_class);
+  // Wide tables scroll inside their own box, never past the page's edge.
+  out += fmt::format("<div class=\"table-wrap\"><table class=\"{}\"><thead><tr>", css_class);
   for (const auto& h : t.header)
     out += "<th>" + markup_escape(h) + "</th>";
   out += "</tr></thead><tbody>\n";
@@ -25,7 +27,7 @@ void table(std::string& out, const Table& t, const char* css_class = "") {
     }
     out += "</tr>\n";
   }
-  out += "</tbody></table>\n";
+  out += "</tbody></table></div>\n";
 }
 
 std::string css() {
@@ -35,7 +37,10 @@ body {{ font: 14px/1.45 "DejaVu Sans", "Liberation Sans", sans-serif; margin: 24
 h1 {{ font-size: 22px; margin: 0 0 4px; }}
 h2 {{ font-size: 18px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; margin-top: 28px; }}
 p.meta {{ color: #57606a; margin: 0 0 12px; }}
+div.table-wrap {{ max-width: 100%; overflow-x: auto; }}
 table {{ border-collapse: collapse; margin: 8px 0; }}
+p.recommendation {{ font-size: 16px; background: #ddf4ff; border: 1px solid #54aeff;
+                    padding: 8px 12px; }}
 th, td {{ border: 1px solid #d0d7de; padding: 3px 8px; vertical-align: top; }}
 th {{ background: #f6f8fa; text-align: left; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
@@ -53,9 +58,9 @@ ul.reasons li {{ margin: 2px 0; }}
                      kPlotFrameColor);
 }
 
-void plots_section(std::string& out, const Report& report, const Matrix& matrix,
-                   const std::optional<std::filesystem::path>& gnuplot) {
-  out += "<h2>Plots</h2>\n";
+// Renders `plots` as a grid; `first_index` keeps SVG ids unique in the page.
+void plot_grid(std::string& out, const std::vector<PlotSpec>& plots,
+               const std::optional<std::filesystem::path>& gnuplot, int first_index) {
   if (!gnuplot) {
     out +=
         "<p class=\"warning\">plots unavailable: gnuplot not found (install gnuplot-nox); "
@@ -64,8 +69,8 @@ void plots_section(std::string& out, const Report& report, const Matrix& matrix,
   }
   const Gnuplot renderer(*gnuplot);
   out += "<div class=\"plots\">\n";
-  int index = 0;
-  for (const PlotSpec& plot : report_plots(report, matrix)) {
+  int index = first_index;
+  for (const PlotSpec& plot : plots) {
     ++index;
     if (!plot.job) {
       out +=
@@ -89,6 +94,54 @@ void plots_section(std::string& out, const Report& report, const Matrix& matrix,
   out += "</div>\n";
 }
 
+void plots_section(std::string& out, const Report& report, const Matrix& matrix,
+                   const std::optional<std::filesystem::path>& gnuplot) {
+  out += "<h2>Plots</h2>\n";
+  plot_grid(out, report_plots(report, matrix), gnuplot, 0);
+}
+
+// Which reader to ship: the recommendation, then per condition the cost /
+// correctness scatter and the ranked table (reports/decision.h).
+void decision_section(std::string& out, const nlohmann::json& decision,
+                      const std::optional<std::filesystem::path>& gnuplot) {
+  out += "<h2>Which reader to ship</h2>\n";
+  out += "<p class=\"recommendation\"><b>" +
+         markup_escape(decision.value("recommendation", std::string())) + "</b></p>\n";
+  if (const auto it = decision.find("explanation"); it != decision.end() && !it->empty()) {
+    out += "<ul class=\"reasons\">\n";
+    for (const auto& line : *it)
+      out += "<li>" + markup_escape(line.get<std::string>()) + "</li>\n";
+    out += "</ul>\n";
+  }
+  plot_grid(out, decision_plots(decision), gnuplot, 1000);
+  for (const auto& condition : decision.value("conditions", nlohmann::json::array())) {
+    if (!condition.value("judged", false)) continue;
+    const auto cheapest = condition.find("cheapest");
+    out += "<h3>" + markup_escape(condition.value("condition", std::string())) +
+           ": cheapest that meets the bar: " +
+           markup_escape(cheapest != condition.end() && cheapest->is_string()
+                             ? cheapest->get<std::string>()
+                             : std::string("none")) +
+           "</h3>\n";
+    Table t{{"rank", "reader", "per entry (ns)", "anomalies / M", "Pareto", "verdict"},
+            {true, false, true, true, false, false},
+            {}};
+    int rank = 0;
+    for (const auto& p : condition["points"]) {
+      const bool ok = p.value("status", "") == "ok";
+      std::string verdict = ok ? (p.value("meets", false) ? "meets" : "misses")
+                               : p.value("status", "") + ": " + p.value("reason", "");
+      if (ok && !p.value("meets", false) && !p["misses"].empty())
+        verdict += ": " + p["misses"][0].get<std::string>();
+      t.rows.push_back({ok ? std::to_string(++rank) : "–", p.value("candidate", ""),
+                        ok ? fmt::format("{:.4g}", p.value("per_entry_ns", 0.0)) : "",
+                        ok ? fmt::format("{:.4g}", p.value("anomalies_per_million", 0.0)) : "",
+                        p.value("pareto", false) ? "●" : "", verdict});
+    }
+    table(out, t);
+  }
+}
+
 }  // namespace
 
 std::string render_html(const Report& report, const std::optional<std::filesystem::path>& gnuplot) {
@@ -104,6 +157,10 @@ std::string render_html(const Report& report, const std::optional<std::filesyste
          "</p>\n";
 
   const Matrix matrix = build_matrix(report.cells);
+  decision_section(out,
+                   report.decision.is_null() ? to_json(decide(report.cells, nullptr))
+                                             : report.decision,
+                   gnuplot);
   out +=
       "<h2>Summary</h2>\n<p>Op-latency P99 by reader and condition (pooled over "
       "repetitions)";

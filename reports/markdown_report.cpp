@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "reports/atomic_file.h"
+#include "reports/decision.h"
 #include "reports/open_loop_table.h"
 #include "reports/report_tables.h"
 
@@ -44,6 +45,8 @@ std::string render_markdown(const Report& report) {
                   escape(report.started_at), escape(report.finished_at), escape(env.kernel),
                   escape(env.cpu_model), env.cores, env.numa_nodes, env.numa_nodes == 1 ? "" : "s");
 
+  out += decision_markdown(report.decision.is_null() ? to_json(decide(report.cells, nullptr))
+                                                     : report.decision);
   const Matrix matrix = build_matrix(report.cells);
   out += "## Summary\n\n";
   out += "Op-latency P99 by reader and condition (pooled over repetitions)";

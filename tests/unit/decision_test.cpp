@@ -150,7 +150,7 @@ TEST(Decision, TerminalAndMarkdownMatchTheirGoldenFiles) {
   print_decision(d, terminal);
   EXPECT_EQ(terminal.str(), testing::golden_file("decision.txt", terminal.str()))
       << "rerun with MAPSLA_UPDATE_GOLDEN=1 to accept, then review the diff";
-  const std::string md = decision_markdown(d);
+  const std::string md = decision_markdown(to_json(d));
   EXPECT_EQ(md, testing::golden_file("decision.md", md))
       << "rerun with MAPSLA_UPDATE_GOLDEN=1 to accept, then review the diff";
 }

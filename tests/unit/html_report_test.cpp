@@ -70,10 +70,13 @@ TEST(HtmlReport, IsOneSelfContainedPageWithEveryPlotDrawn) {
   const fs::path gnuplot = require_gnuplot();
   PrivateTmpdir tmp;
   const std::string html = render_html(testing::sample_report(), gnuplot);
+  // The decision first (a cost/correctness scatter per condition: 2), then
   // P99 bars, one CDF per condition (2), anomaly rates; phases has a note.
-  EXPECT_EQ(count(html, "<figure class=\"plot"), 4u);
-  EXPECT_EQ(count(html, "<svg"), 4u);
-  EXPECT_EQ(count(html, "</svg>"), 4u);
+  EXPECT_EQ(count(html, "<figure class=\"plot"), 6u);
+  EXPECT_EQ(count(html, "<svg"), 6u);
+  EXPECT_EQ(count(html, "</svg>"), 6u);
+  EXPECT_LT(html.find("<h2>Which reader to ship</h2>"), html.find("<h2>Summary</h2>"));
+  EXPECT_THAT(html, HasSubstr("Cost and correctness · "));
   EXPECT_THAT(html, Not(HasSubstr("plot failed")));
   EXPECT_THAT(html, HasSubstr("No per-phase data in this report"));
   EXPECT_THAT(html, Not(HasSubstr("http://")));
@@ -108,7 +111,7 @@ TEST(HtmlReport, AReportWithoutAnomaliesSaysThereIsNothingToPlot) {
       r.anomalies = {};
   const std::string html = render_html(report, require_gnuplot());
   EXPECT_THAT(html, HasSubstr("No anomalies in any cell: nothing to plot"));
-  EXPECT_EQ(count(html, "<figure class=\"plot"), 3u);
+  EXPECT_EQ(count(html, "<figure class=\"plot"), 5u);  // 2 decision scatters, P99, 2 CDFs
 }
 
 TEST(HtmlReport, FaultScenariosGetAPerPhasePlotAndTable) {
@@ -116,8 +119,9 @@ TEST(HtmlReport, FaultScenariosGetAPerPhasePlotAndTable) {
   EXPECT_THAT(html, HasSubstr("<h2>Fault phases</h2>"));
   EXPECT_THAT(html, HasSubstr("Op-latency P99 per phase · loss-5pct"));
   EXPECT_THAT(html, Not(HasSubstr("No per-phase data")));
-  // P99 bars, three CDFs (baseline, replace, loss-5pct), anomalies, phases.
-  EXPECT_EQ(count(html, "<figure class=\"plot"), 6u);
+  // Three decision scatters, P99 bars, three CDFs (baseline, replace,
+  // loss-5pct), anomalies, phases.
+  EXPECT_EQ(count(html, "<figure class=\"plot"), 9u);
   EXPECT_THAT(html, Not(HasSubstr("plot failed")));
 }
 
