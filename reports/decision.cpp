@@ -117,9 +117,17 @@ ConditionDecision decide_condition(const std::string& condition,
     if (!by_candidate.contains(c)) order.push_back(c);
     by_candidate[c].push_back(cell);
   }
-  out.judged = std::any_of(cells.begin(), cells.end(),
-                           [](const CellResult* c) { return c->status != CellStatus::skipped; });
-  if (!out.judged) out.not_judged_reason = cells.front()->reason;
+  // Judged when something ran (or failed trying); a condition of skipped and
+  // not_applicable cells only (cross-NUMA on one node) could not be.
+  out.judged = std::any_of(cells.begin(), cells.end(), [](const CellResult* c) {
+    return c->status == CellStatus::ok || c->status == CellStatus::failed;
+  });
+  if (!out.judged) {
+    const auto skipped = std::find_if(cells.begin(), cells.end(), [](const CellResult* c) {
+      return c->status == CellStatus::skipped;
+    });
+    out.not_judged_reason = (skipped != cells.end() ? *skipped : cells.front())->reason;
+  }
   for (const std::string& c : order)
     out.points.push_back(point_of(c, by_candidate[c], sla));
   mark_pareto(out.points);
@@ -334,11 +342,10 @@ std::string decision_markdown(const nlohmann::json& d) {
   for (const auto& c : d.value("conditions", nlohmann::json::array())) {
     if (!c.value("judged", false)) continue;
     const auto cheapest = c.find("cheapest");
-    out += fmt::format("### {} — cheapest that {}: {}\n\n", md(c.value("condition", "")),
-                       sla ? "meets the SLA" : "reads 0 anomalies",
-                       cheapest != c.end() && cheapest->is_string()
-                           ? md(cheapest->get<std::string>())
-                           : "none");
+    out += fmt::format(
+        "### {} — cheapest that {}: {}\n\n", md(c.value("condition", "")),
+        sla ? "meets the SLA" : "reads 0 anomalies",
+        cheapest != c.end() && cheapest->is_string() ? md(cheapest->get<std::string>()) : "none");
     out += "| rank | reader | per entry | anomalies | Pareto | verdict |\n";
     out += "| ---: | --- | ---: | ---: | :---: | --- |\n";
     int rank = 0;
@@ -357,10 +364,10 @@ std::string decision_markdown(const nlohmann::json& d) {
       point.meets = p.value("meets", false);
       point.misses = p.value("misses", std::vector<std::string>{});
       const bool ok = point.status == CellStatus::ok;
-      out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", ok ? std::to_string(++rank) : "–",
-                         md(point.candidate), ok ? format_ns(point.per_entry_ns) : "",
-                         ok ? rate_text(point) : "", point.pareto ? "●" : "",
-                         md(verdict_text(point)));
+      out +=
+          fmt::format("| {} | {} | {} | {} | {} | {} |\n", ok ? std::to_string(++rank) : "–",
+                      md(point.candidate), ok ? format_ns(point.per_entry_ns) : "",
+                      ok ? rate_text(point) : "", point.pareto ? "●" : "", md(verdict_text(point)));
     }
     out += "\n";
   }

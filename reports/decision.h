@@ -51,7 +51,7 @@ struct DecisionPoint {
 
 struct ConditionDecision {
   std::string condition;
-  bool judged = true;  // false when every cell of the condition was skipped
+  bool judged = true;  // false when no cell of the condition ran (skipped, not applicable)
   std::string not_judged_reason;
   std::vector<DecisionPoint> points;    // measured first, by cost; then the rest by name
   std::optional<std::string> cheapest;  // the cheapest point that meets

@@ -157,10 +157,9 @@ std::string render_html(const Report& report, const std::optional<std::filesyste
          "</p>\n";
 
   const Matrix matrix = build_matrix(report.cells);
-  decision_section(out,
-                   report.decision.is_null() ? to_json(decide(report.cells, nullptr))
-                                             : report.decision,
-                   gnuplot);
+  decision_section(
+      out, report.decision.is_null() ? to_json(decide(report.cells, nullptr)) : report.decision,
+      gnuplot);
   out +=
       "<h2>Summary</h2>\n<p>Op-latency P99 by reader and condition (pooled over "
       "repetitions)";

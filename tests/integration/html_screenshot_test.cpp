@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -163,6 +164,33 @@ TEST_F(HtmlScreenshotTest, PlotsOfARealRunDrawInChromium) {
   }
   EXPECT_GE(visible, 3u) << frames.size() << " plot frames found in the screenshot";
   EXPECT_EQ(frames.size(), figures) << "every plot of the page has its frame on screen";
+  for (const Box& f : frames)
+    EXPECT_LT(f.x1, 1400u) << "plot at y=" << f.y0 << " runs past a 1400-px window";
+
+  // The page's own layout as Chromium computes it: nothing may be wider than
+  // the 1400-px window (wide tables scroll inside their box). A copy of the
+  // page gets one line of script that writes the widths into its title.
+  const fs::path probe = dir_ / "layout.html";
+  std::string probed = page;
+  probed.insert(probed.rfind("</body>"),
+                "<script>document.title = 'layout ' + document.documentElement.scrollWidth + "
+                "' ' + Math.max(...[...document.querySelectorAll('figure, table, svg')].map("
+                "e => Math.ceil(e.getBoundingClientRect().right)));</script>");
+  std::ofstream(probe) << probed;
+  testing::ChildProcess dom(
+      {chromium.string(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+       "--no-first-run", "--disable-background-networking", "--disable-component-update",
+       "--disable-sync", "--user-data-dir=" + (dir_ / "chromium-dom").string(),
+       "--window-size=1400,3000", "--dump-dom", "file://" + probe.string()},
+      dir_ / "dom.log");
+  ASSERT_EQ(dom.wait_for(60s), 0) << dom.log();
+  const std::string dumped = dom.log();
+  const auto at = dumped.find("<title>layout ");
+  ASSERT_NE(at, std::string::npos) << "the layout probe did not run: " << dumped.substr(0, 400);
+  unsigned scroll_width = 0, rightmost = 0;
+  ASSERT_EQ(std::sscanf(dumped.c_str() + at, "<title>layout %u %u", &scroll_width, &rightmost), 2);
+  EXPECT_LE(scroll_width, 1400u) << "the page scrolls sideways";
+  EXPECT_LE(rightmost, 1400u) << "a table, figure or plot ends past the window's right edge";
 }
 
 }  // namespace

@@ -47,6 +47,8 @@ std::vector<CellResult> matrix() {
                             "cross_numa: host has 1 NUMA node")),
       in("cross_numa", cell("numa", "locked", "keys", {}, CellStatus::skipped,
                             "cross_numa: host has 1 NUMA node")),
+      in("cross_numa", cell("numa", "mmap", "none", {}, CellStatus::not_applicable,
+                            "mmap reads BPF_F_MMAPABLE arrays only")),
   };
 }
 

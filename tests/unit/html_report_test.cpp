@@ -7,8 +7,14 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <set>
 
+#include <fmt/format.h>
+
+#include "reports/decision.h"
 #include "reports/gnuplot.h"
+#include "reports/html_plots.h"
+#include "reports/report_tables.h"
 #include "tests/unit/sample_report.h"
 
 namespace mapsla {
@@ -123,6 +129,40 @@ TEST(HtmlReport, FaultScenariosGetAPerPhasePlotAndTable) {
   // loss-5pct), anomalies, phases.
   EXPECT_EQ(count(html, "<figure class=\"plot"), 9u);
   EXPECT_THAT(html, Not(HasSubstr("plot failed")));
+}
+
+TEST(HtmlPlots, LatencySpanningDecadesIsOnALogAxisAndNoLegendSitsOnTheData) {
+  const Report report = testing::sample_report();
+  for (const PlotSpec& plot : report_plots(report, build_matrix(report.cells))) {
+    if (!plot.job) continue;
+    EXPECT_THAT(plot.job->script, HasSubstr("set key outside")) << plot.id;
+    if (plot.id == "p99") {
+      EXPECT_THAT(plot.job->script, HasSubstr("set logscale y")) << plot.job->script;
+      EXPECT_THAT(plot.job->script, HasSubstr("lt 1 fs solid")) << "series styled by index";
+    }
+  }
+  // The decision scatters label their points directly: no legend to decode.
+  const auto decision = to_json(decide(report.cells, nullptr));
+  const auto plots = decision_plots(decision);
+  ASSERT_FALSE(plots.empty());
+  for (const PlotSpec& plot : plots) {
+    if (!plot.job) continue;
+    EXPECT_THAT(plot.job->script, HasSubstr("with labels")) << plot.id;
+    EXPECT_THAT(plot.job->script, HasSubstr("set logscale xy")) << plot.id;
+  }
+}
+
+TEST(Gnuplot, EverySeriesIndexHasItsOwnStyleUpTo36) {
+  const std::string styles = Gnuplot::kSeriesStyles;
+  std::set<std::string> seen;
+  for (int lt = 1; lt <= 36; ++lt) {
+    const std::string key = fmt::format("set linetype {} ", lt);
+    const auto at = styles.find(key);
+    ASSERT_NE(at, std::string::npos) << lt;
+    const std::string style =
+        styles.substr(at + key.size(), styles.find('\n', at) - at - key.size());
+    EXPECT_TRUE(seen.insert(style).second) << "linetype " << lt << " repeats " << style;
+  }
 }
 
 TEST(Gnuplot, AFailingScriptComesBackAsAnErrorWithGnuplotsMessage) {
