@@ -16,7 +16,7 @@
 #include "harness/util/affinity.h"
 #include "harness/util/clock.h"
 #include "harness/util/signals.h"
-#include "readers/external/child_process.h"
+#include "harness/util/process.h"
 
 extern char** environ;
 
@@ -256,7 +256,7 @@ ReaderDescriptor BpftoolReader::descriptor() {
             const auto timeout = options.duration("timeout", 10ms, std::chrono::hours(1),
                                                   std::chrono::nanoseconds(kDefaultTimeout));
             return std::make_unique<BpftoolReader>(
-                resolve_executable("bpftool", {"/usr/sbin", "/usr/local/sbin", "/sbin"}), timeout);
+                find_executable("bpftool"), timeout);
           }};
 }
 

@@ -67,7 +67,7 @@ std::vector<std::string> read_command(Fields& f) {
     const fs::path base = fs::path(f.file()).parent_path();
     program = fs::absolute(base / program).lexically_normal().string();
   }
-  const std::string found = resolve_executable(program);
+  const std::string found = find_executable(program);
   if (found.empty())
     f.fail("command", fmt::format("'{}' is not an executable file{}", program,
                                   program.find('/') == std::string::npos ? " in PATH" : ""));

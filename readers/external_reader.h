@@ -46,7 +46,7 @@
 #include <vector>
 
 #include "harness/bpf/fd.h"
-#include "readers/external/child_process.h"
+#include "harness/util/process.h"
 #include "readers/external/frame.h"
 #include "readers/reader.h"
 #include "readers/registry.h"

@@ -1,7 +1,8 @@
-// Renders plots to SVG with gnuplot (Debian gnuplot-nox) run as a child
-// process. Each render gets a private directory (mkdtemp, mode 0700) holding
-// the data files, the script and the output; it is removed afterwards, on
-// every path. gnuplot is given no input but that directory's files.
+// Plots as gnuplot jobs, and the interface that renders them to SVG. The
+// reporting code only builds jobs and inlines SVG: running gnuplot (a child
+// process in a private directory) is the harness's GnuplotRenderer
+// (harness/gnuplot_renderer.h), so reports/ depends on nothing but the
+// result model.
 #pragma once
 
 #include <chrono>
@@ -11,9 +12,6 @@
 #include <vector>
 
 namespace mapsla {
-
-// The gnuplot executable on PATH, if any.
-std::optional<std::filesystem::path> find_gnuplot();
 
 struct PlotJob {
   // Data files by name (plain names, no directories); the script refers to
@@ -31,26 +29,26 @@ struct PlotResult {
   std::string error;  // why not, when !ok: exit status and gnuplot's stderr tail
 };
 
-class Gnuplot {
+// Renders one job to SVG. Never throws for the renderer's own failures (a bad
+// script, a crash, a timeout): they come back as !ok with the reason.
+class PlotRenderer {
  public:
+  virtual ~PlotRenderer() = default;
+  virtual PlotResult render(const PlotJob& job) const = 0;
+};
+
+// gnuplot's language, for building jobs.
+struct Gnuplot {
   // The linetype definitions prepended to every script (distinct colours,
   // then dash styles): series are styled by their index, never by chance.
   static const char* const kSeriesStyles;
-
-  explicit Gnuplot(std::filesystem::path executable,
-                   std::chrono::seconds timeout = std::chrono::seconds(30))
-      : executable_(std::move(executable)), timeout_(timeout) {}
-
-  // Never throws for gnuplot's own failures (a bad script, a crash, a
-  // timeout: the child is killed and reaped); they come back as !ok.
-  PlotResult render(const PlotJob& job) const;
-
+  // The whole script for `job`: SVG terminal of its size, styles, the job's
+  // commands, writing `output` in the working directory.
+  static std::string full_script(const PlotJob& job, const std::string& output);
   // Quotes text as a gnuplot single-quoted string literal.
   static std::string quote(const std::string& text);
-
- private:
-  std::filesystem::path executable_;
-  std::chrono::seconds timeout_;
+  // The <svg> element of a gnuplot SVG file, or "" when there is none.
+  static std::string svg_element(const std::string& file_text);
 };
 
 // Makes a gnuplot SVG fit for inlining several times into one HTML page:

@@ -59,15 +59,14 @@ ul.reasons li {{ margin: 2px 0; }}
 }
 
 // Renders `plots` as a grid; `first_index` keeps SVG ids unique in the page.
-void plot_grid(std::string& out, const std::vector<PlotSpec>& plots,
-               const std::optional<std::filesystem::path>& gnuplot, int first_index) {
-  if (!gnuplot) {
+void plot_grid(std::string& out, const std::vector<PlotSpec>& plots, const PlotRenderer* renderer,
+               int first_index) {
+  if (!renderer) {
     out +=
         "<p class=\"warning\">plots unavailable: gnuplot not found (install gnuplot-nox); "
         "every table below is complete.</p>\n";
     return;
   }
-  const Gnuplot renderer(*gnuplot);
   out += "<div class=\"plots\">\n";
   int index = first_index;
   for (const PlotSpec& plot : plots) {
@@ -78,7 +77,7 @@ void plot_grid(std::string& out, const std::vector<PlotSpec>& plots,
                       markup_escape(plot.id), markup_escape(plot.title), markup_escape(plot.note));
       continue;
     }
-    const PlotResult result = renderer.render(*plot.job);
+    const PlotResult result = renderer->render(*plot.job);
     if (!result.ok) {
       out += fmt::format("<div class=\"plot-note\" id=\"{}\"><b>{}</b><br>plot failed: {}</div>\n",
                          markup_escape(plot.id), markup_escape(plot.title),
@@ -95,7 +94,7 @@ void plot_grid(std::string& out, const std::vector<PlotSpec>& plots,
 }
 
 void plots_section(std::string& out, const Report& report, const Matrix& matrix,
-                   const std::optional<std::filesystem::path>& gnuplot) {
+                   const PlotRenderer* gnuplot) {
   out += "<h2>Plots</h2>\n";
   plot_grid(out, report_plots(report, matrix), gnuplot, 0);
 }
@@ -103,7 +102,7 @@ void plots_section(std::string& out, const Report& report, const Matrix& matrix,
 // Which reader to ship: the recommendation, then per condition the cost /
 // correctness scatter and the ranked table (reports/decision.h).
 void decision_section(std::string& out, const nlohmann::json& decision,
-                      const std::optional<std::filesystem::path>& gnuplot) {
+                      const PlotRenderer* gnuplot) {
   out += "<h2>Which reader to ship</h2>\n";
   out += "<p class=\"recommendation\"><b>" +
          markup_escape(decision.value("recommendation", std::string())) + "</b></p>\n";
@@ -144,7 +143,7 @@ void decision_section(std::string& out, const nlohmann::json& decision,
 
 }  // namespace
 
-std::string render_html(const Report& report, const std::optional<std::filesystem::path>& gnuplot) {
+std::string render_html(const Report& report, const PlotRenderer* gnuplot) {
   const Environment& env = report.environment;
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   out += "<title>mapsla report · run " + markup_escape(report.run_id) + "</title>\n";
@@ -224,7 +223,7 @@ std::vector<std::filesystem::path> HtmlReporter::write(const Report& report,
                                                        const std::filesystem::path& out_dir,
                                                        std::ostream&) {
   const auto path = out_dir / "report.html";
-  write_file_atomically(path, render_html(report, gnuplot_));
+  write_file_atomically(path, render_html(report, plots_));
   return {path};
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "reports/gnuplot.h"
 #include "reports/reporter.h"
 
 namespace mapsla {
@@ -17,13 +18,13 @@ namespace mapsla {
 // nowhere else on the page, so that a screenshot test can find the plots.
 inline constexpr const char* kPlotFrameColor = "#3d6ea8";
 
-// `gnuplot`: the executable, or nullopt when there is none.
-std::string render_html(const Report& report, const std::optional<std::filesystem::path>& gnuplot);
+// `plots`: what draws the plots (harness/gnuplot_renderer.h), or null when
+// there is nothing to draw them with.
+std::string render_html(const Report& report, const PlotRenderer* plots);
 
 class HtmlReporter final : public Reporter {
  public:
-  explicit HtmlReporter(std::optional<std::filesystem::path> gnuplot)
-      : gnuplot_(std::move(gnuplot)) {}
+  explicit HtmlReporter(const PlotRenderer* plots) : plots_(plots) {}
   std::string name() const override { return "html"; }
   // Writes out_dir/report.html (through a temporary file and a rename).
   std::vector<std::filesystem::path> write(const Report& report,
@@ -31,7 +32,7 @@ class HtmlReporter final : public Reporter {
                                            std::ostream& terminal) override;
 
  private:
-  std::optional<std::filesystem::path> gnuplot_;
+  const PlotRenderer* plots_;
 };
 
 }  // namespace mapsla

@@ -3,11 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <fcntl.h>
 #include <numa.h>
-#include <sched.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +20,8 @@
 #include "harness/bpf/error.h"
 #include "harness/bpf/fd.h"
 #include "harness/bpf/program_probes.h"
+#include "harness/util/clock.h"
+#include "harness/util/process.h"
 
 namespace mapsla {
 namespace {
@@ -122,67 +121,43 @@ FeatureState probe_map_lock() {
   return yes("BPF_F_LOCK lookup of a bpf_spin_lock value");
 }
 
-// Runs `step` in a child with a private network namespace; the namespace and
-// anything made in it die with the child. Returns the child's exit status
-// (kNoNamespace when unshare failed, with its errno in *unshare_errno).
-constexpr int kNoNamespace = 125;
-int in_private_netns(int* unshare_errno, void (*step)()) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
-  pid_t child = ::fork();
-  if (child < 0) {
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    return -1;
-  }
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    if (::unshare(CLONE_NEWNET) != 0) {
-      const int err = errno;
-      (void)!::write(pipe_fds[1], &err, sizeof(err));
-      ::_exit(kNoNamespace);
-    }
-    int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      ::dup2(devnull, STDOUT_FILENO);
-      ::dup2(devnull, STDERR_FILENO);
-    }
-    step();
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  int err = 0;
-  if (::read(pipe_fds[0], &err, sizeof(err)) == sizeof(err) && unshare_errno) *unshare_errno = err;
-  ::close(pipe_fds[0]);
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+// Runs argv inside a private network namespace made by util-linux's
+// unshare(1), through the core process layer: the namespace and anything
+// made in it die with the child.
+CommandResult in_private_netns(std::vector<std::string> argv) {
+  const std::string unshare = find_executable("unshare");
+  if (unshare.empty()) return {127, "", "unshare (util-linux) not found"};
+  LaunchSpec spec;
+  spec.argv = {unshare, "--net", "--"};
+  for (std::string& arg : argv)
+    spec.argv.push_back(std::move(arg));
+  spec.env = {std::string("PATH=") + kSystemPath, "LC_ALL=C"};
+  return run_to_completion(std::move(spec), now_ns() + 10'000'000'000ull);
 }
 
 FeatureState probe_net_namespaces() {
-  int err = 0;
-  const int status = in_private_netns(&err, [] {});
-  if (status == 0) return yes("unshare(CLONE_NEWNET) succeeded in a child");
-  if (status == kNoNamespace) return no_errno("unshare(CLONE_NEWNET)", err);
-  return no("fork for the network-namespace probe failed");
+  const std::string truth = find_executable("true");
+  const CommandResult r = in_private_netns({truth.empty() ? "/bin/true" : truth});
+  if (r.ok()) return yes("unshare --net succeeded");
+  return {false,
+          "cannot create a network namespace (unshare --net: " + r.err + ")",
+          r.err.find("Operation not permitted") != std::string::npos ? EPERM : 0,
+          {}};
 }
 
 // Creating a netem qdisc is the only test that cannot be fooled (module
 // autoload, built-in, blacklisted): try it on loopback in a private network
-// namespace owned by a child, so nothing of it outlives the probe.
+// namespace, so nothing of it outlives the probe.
 FeatureState probe_sch_netem(const FeatureState& net_namespaces) {
   if (!net_namespaces.available)
     return no("not probed: needs a private network namespace (" + net_namespaces.detail + ")");
-  constexpr int kNoTc = 126;
-  const int status = in_private_netns(nullptr, [] {
-    ::execlp("tc", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms",
-             static_cast<char*>(nullptr));
-    ::_exit(kNoTc);
-  });
-  if (status == 0) return yes("tc qdisc add … netem succeeded in a private netns");
-  if (status == kNoTc) return no("tc (iproute2) not found");
-  return no("kernel has no sch_netem (tc qdisc add dev lo root netem failed in a private netns)");
+  const std::string tc = find_executable("tc");
+  if (tc.empty()) return no("tc (iproute2) not found");
+  const CommandResult r =
+      in_private_netns({tc, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"});
+  if (r.ok()) return yes("tc qdisc add … netem succeeded in a private netns");
+  return no("kernel has no sch_netem (tc qdisc add dev lo root netem in a private netns: " + r.err +
+            ")");
 }
 
 FeatureState probe_jit() {

@@ -3,7 +3,6 @@
 // harness/reproduce.h), in this process like `mapsla run`, or with --vm in a
 // throw-away QEMU VM through vagrant/qemu/mapsla-vm, copying the report back.
 // `mapsla vm ARGS…` runs that script with ARGS.
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,8 +27,12 @@
 #include "harness/cli/run_command.h"
 #include "harness/exit_codes.h"
 #include "harness/reproduce.h"
+#include "harness/util/clock.h"
+#include "harness/util/process.h"
 #include "harness/util/signals.h"
 #include "reports/report_reader.h"
+
+extern char** environ;
 
 namespace mapsla::cli {
 namespace fs = std::filesystem;
@@ -140,37 +143,31 @@ std::optional<fs::path> find_vm_script(const std::string& given) {
 // SIGTERM (mapsla-vm then kills and reaps its QEMU before it exits). Returns
 // the wait status, or -1 when the program could not be started.
 int run_and_wait(const std::vector<std::string>& argv) {
-  std::vector<char*> c_argv;
-  for (const auto& a : argv)
-    c_argv.push_back(const_cast<char*>(a.c_str()));
-  c_argv.push_back(nullptr);
   install_stop_signals();
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    // Should mapsla die without forwarding, the script still stops its VM.
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(126);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    execv(c_argv[0], c_argv.data());
-    std::fprintf(stderr, "mapsla: cannot run %s: %s\n", c_argv[0], std::strerror(errno));
-    _exit(127);
+  LaunchSpec spec;
+  spec.argv = argv;
+  for (char** e = environ; e && *e; ++e)
+    spec.env.emplace_back(*e);
+  spec.out = {Output::inherit, {}};
+  spec.err = {Output::inherit, {}};
+  // Should mapsla die without forwarding, the script still stops its VM.
+  spec.death_signal = SIGTERM;
+  std::optional<ChildProcess> child;
+  try {
+    child.emplace(ChildProcess::launch(spec));
+  } catch (const std::exception& e) {
+    std::cerr << "mapsla: " << e.what() << '\n';
+    return -1;
   }
   bool forwarded = false;
-  int status = 0;
-  while (true) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return -1;
+  while (!child->wait_exit(now_ns() + 100'000'000)) {
     if (stop_requested() && !forwarded) {
-      kill(pid, SIGTERM);
+      child->signal_leader(SIGTERM);
       forwarded = true;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return status;
+  const ExitStatus status = child->reap();
+  return status.signaled ? status.code : (status.code & 0xff) << 8;  // a wait(2) status
 }
 
 // mapsla-vm's exit status → mapsla's documented codes.

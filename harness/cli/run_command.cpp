@@ -22,6 +22,7 @@
 #include "harness/environment.h"
 #include "harness/exit_codes.h"
 #include "harness/failure.h"
+#include "harness/gnuplot_renderer.h"
 #include "harness/reproduce.h"
 #include "harness/runner.h"
 #include "harness/scenario_parser.h"
@@ -81,8 +82,14 @@ bool write_outputs(const RunArgs& args, const Report& report, const fs::path& ou
   attempt("html report", [&] {
     const auto gnuplot = find_gnuplot();
     if (!gnuplot) std::cerr << "mapsla: html report: plots unavailable: gnuplot not found\n";
+    std::optional<GnuplotRenderer> renderer;
+    if (gnuplot) renderer.emplace(*gnuplot);
     std::cout << "html: "
-              << HtmlReporter(gnuplot).write(report, out_dir, std::cout).front().string() << '\n';
+              << HtmlReporter(renderer ? &*renderer : nullptr)
+                     .write(report, out_dir, std::cout)
+                     .front()
+                     .string()
+              << '\n';
   });
   if (!args.prom_textfile.empty()) {
     attempt("--prom-textfile", [&] {

@@ -118,78 +118,25 @@ std::string describe_wait_status(int status) {
   return fmt::format("wait status {:#x}", status);
 }
 
-std::string find_executable(const std::string& name) {
-  const auto executable = [](const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-  };
-  if (name.find('/') != std::string::npos) return executable(name) ? name : std::string();
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (executable(candidate)) return candidate;
-  }
-  return {};
-}
-
 ProcessGroup::ProcessGroup(const Options& options) {
   if (options.argv.empty()) throw std::invalid_argument("ProcessGroup: empty argv");
-  const std::string path = find_executable(options.argv[0]);
-  if (path.empty())
+  LaunchSpec spec;
+  spec.argv = options.argv;
+  spec.argv[0] = find_executable(options.argv[0]);
+  if (spec.argv[0].empty())
     throw std::system_error(ENOENT, std::generic_category(),
                             options.argv[0] + " not found in PATH");
   for (const auto& arg : options.argv)
     command_line_ += (command_line_.empty() ? "" : " ") + arg;
-
-  // Everything the child touches is prepared here: between fork and exec a
-  // multithreaded parent's child may only make async-signal-safe calls.
-  std::vector<char*> argv;
-  for (const auto& arg : options.argv)
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  const std::string tag = std::string(kRunTagEnv) + "=" + options.run_id;
   const std::string tag_prefix = std::string(kRunTagEnv) + "=";
-  std::vector<char*> envp;
   for (char** e = environ; e && *e; ++e)
-    if (std::strncmp(*e, tag_prefix.c_str(), tag_prefix.size()) != 0) envp.push_back(*e);
-  envp.push_back(const_cast<char*>(tag.c_str()));
-  envp.push_back(nullptr);
-  const int in_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const int out_fd =
-      options.output.empty()
-          ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
-          : ::open(options.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (in_fd < 0 || out_fd < 0) {
-    const int err = errno;
-    if (in_fd >= 0) ::close(in_fd);
-    if (out_fd >= 0) ::close(out_fd);
-    throw std::system_error(err, std::generic_category(), "open output " + options.output.string());
-  }
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(126);  // the parent died before prctl took effect
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::dup2(in_fd, STDIN_FILENO);
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(out_fd, STDERR_FILENO);
-    ::execve(path.c_str(), argv.data(), envp.data());
-    ::_exit(127);
-  }
-  const int fork_errno = errno;
-  ::close(in_fd);
-  ::close(out_fd);
-  if (pid < 0) throw std::system_error(fork_errno, std::generic_category(), "fork " + path);
-  // Also from the parent, so the group exists before anyone signals it.
-  ::setpgid(pid, pid);
-  pid_ = pid;
+    if (std::strncmp(*e, tag_prefix.c_str(), tag_prefix.size()) != 0) spec.env.emplace_back(*e);
+  spec.env.push_back(tag_prefix + options.run_id);
+  spec.out = options.output.empty() ? Output{Output::null, {}} : Output::to_file(options.output);
+  spec.stdout_to_stderr = true;
+  spec.err = spec.out;
+  child_.emplace(ChildProcess::launch(spec));
+  pid_ = child_->pid();
 }
 
 ProcessGroup::~ProcessGroup() {
@@ -200,13 +147,11 @@ ProcessGroup::~ProcessGroup() {
 }
 
 std::optional<int> ProcessGroup::poll() {
-  if (status_ || pid_ <= 0) return status_;
-  int status = 0;
-  pid_t got;
-  do {
-    got = ::waitpid(pid_, &status, WNOHANG);
-  } while (got < 0 && errno == EINTR);
-  if (got == pid_) status_ = status;
+  if (status_ || !child_) return status_;
+  if (!child_->wait_exit(0)) return std::nullopt;
+  // The leader is gone: reap it, and what it left of its group with it.
+  const ExitStatus exit = child_->reap();
+  status_ = exit.signaled ? exit.code : (exit.code & 0xff) << 8;  // a wait(2) status
   return status_;
 }
 
@@ -226,13 +171,13 @@ int ProcessGroup::terminate(int first_signal, std::chrono::milliseconds grace) {
     stopped_by_ = "exited";
   } else {
     stopped_by_ = signal_name(first_signal);
-    ::kill(pid_, first_signal);
+    child_->signal_leader(first_signal);
     if (!wait_leader(grace)) {
       stopped_by_ = "SIGTERM";
-      ::kill(-pid_, SIGTERM);
+      child_->signal_group(SIGTERM);
       if (!wait_leader(grace)) {
         stopped_by_ = "SIGKILL";
-        ::kill(-pid_, SIGKILL);
+        child_->signal_group(SIGKILL);
         wait_leader(std::chrono::hours(1));  // SIGKILL cannot be refused
       }
     }

@@ -1,5 +1,6 @@
-// Child processes mapsla starts (stress-ng; external readers later): each in
-// its own process group, tagged with the run id in its environment
+// Long-running helpers mapsla starts and stops in order (stress-ng), on top
+// of the core process layer (harness/util/process.h): each in its own process
+// group, tagged with the run id in its environment
 // (kRunTagEnv=RUN_ID, inherited by everything it forks), so that
 // `mapsla cleanup` can find and kill what a killed run left behind.
 //
@@ -24,6 +25,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "harness/util/process.h"
 
 namespace mapsla {
 
@@ -50,14 +53,14 @@ std::string describe_wait_status(int status);
 class ProcessGroup {
  public:
   struct Options {
-    std::vector<std::string> argv;  // argv[0] is looked up in PATH
+    std::vector<std::string> argv;  // argv[0] is looked up with find_executable
     std::string run_id;             // the tag's value
     std::filesystem::path output;   // stdout and stderr (empty: /dev/null)
   };
 
   // Starts argv in a new process group. Throws std::system_error when
-  // argv[0] is not found or fork fails; an exec failure after the fork shows
-  // as exit status 127 from poll().
+  // argv[0] is not found, std::runtime_error naming the step when the start
+  // fails (ChildProcess::launch).
   explicit ProcessGroup(const Options& options);
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;
@@ -85,6 +88,7 @@ class ProcessGroup {
  private:
   bool wait_leader(std::chrono::milliseconds timeout);
 
+  std::optional<ChildProcess> child_;
   pid_t pid_ = -1;
   std::string command_line_;
   std::optional<int> status_;
@@ -96,9 +100,5 @@ class ProcessGroup {
 // when empty) with SIGKILL; returns one line per process killed. Never kills
 // the calling process or its own group. Idempotent.
 std::vector<std::string> kill_tagged_processes(const std::string& run_id);
-
-// The full path of `name` in PATH (or `name` itself when it has a slash);
-// empty when not found or not executable.
-std::string find_executable(const std::string& name);
 
 }  // namespace mapsla

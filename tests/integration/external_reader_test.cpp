@@ -359,7 +359,7 @@ TEST_F(ExternalReaderTest, ExitStatusThreeIsNotApplicableWithTheReason) {
 }
 
 TEST_F(ExternalReaderTest, BpftoolReadsQuietMapsCleanly) {
-  if (resolve_executable("bpftool", {"/usr/sbin", "/usr/local/sbin", "/sbin"}).empty())
+  if (find_executable("bpftool").empty())
     MAPSLA_SKIP_OR_FAIL("bpftool not installed");
   for (const char* kind : {"hash", "percpu_array"}) {
     const auto cells = run_yaml(std::string("map: {kind: ") + kind +

@@ -66,14 +66,23 @@ std::string cpu_stress_scenario(const std::string& method) {
 }
 
 TEST_F(FaultsTest, CpuStressOnTheReadersCpuRaisesItsOpP99OverTheBeforePhase) {
-  // Timer interrupts at 20 kHz on the reader's CPU preempt it far more often
-  // than 1 % of its ~1 µs lookups: the op P99 must rise during, not before.
+  // Timer interrupts at 20 kHz on the reader's CPU hit about 1 % of its ~1 µs
+  // lookups, each held off the CPU for tens of µs while stress-ng runs. That
+  // is right at the P99, which a noisy host moves by as much (measured here:
+  // before 430–830 ns, during 850–1190 ns), so the P99 must rise and the tail
+  // past it must rise by far (before P99.9 1.6–2.7 µs, during 65–87 µs), and
+  // the reader must lose CPU time (entries per second).
   const auto cells = testing::run_yaml(cpu_stress_scenario("method: timer, freq: 20000"));
   const CellResult& cell = testing::cell(cells, "naive", "keys");
   ASSERT_EQ(cell.status, CellStatus::ok) << cell.reason;
   const uint64_t before = op_p99(phase(cell, "before"));
   const uint64_t during = op_p99(phase(cell, "during"));
-  EXPECT_GT(during, 2 * before) << "before " << before << " ns, during " << during << " ns";
+  EXPECT_GT(during, before) << "before " << before << " ns, during " << during << " ns";
+  const uint64_t before_tail = phase(cell, "before").op_latency.percentile(99.9);
+  const uint64_t during_tail = phase(cell, "during").op_latency.percentile(99.9);
+  EXPECT_GT(during_tail, 5 * before_tail)
+      << "P99.9 before " << before_tail << " ns, during " << during_tail << " ns";
+  EXPECT_LT(phase(cell, "during").entries_per_s(), 0.8 * phase(cell, "before").entries_per_s());
   EXPECT_GT(phase(cell, "before").op_latency.count(), 10'000u);
   // The summary of a fault cell is its during phase.
   EXPECT_EQ(op_p99(cell.pooled()), during);

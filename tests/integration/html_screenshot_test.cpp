@@ -9,7 +9,7 @@
 #include <fstream>
 #include <set>
 
-#include "reports/gnuplot.h"
+#include "harness/gnuplot_renderer.h"
 #include "reports/html_report.h"
 #include "tests/integration/child_process.h"
 #include "tests/integration/png_reader.h"
@@ -136,7 +136,7 @@ TEST_F(HtmlScreenshotTest, PlotsOfARealRunDrawInChromium) {
        "--no-first-run", "--disable-background-networking", "--disable-component-update",
        "--disable-sync", "--hide-scrollbars", "--force-device-scale-factor=1",
        "--user-data-dir=" + profile.string(), "--screenshot=" + png.string(),
-       "--window-size=1400,3000", "file://" + html.string()},
+       "--window-size=1400,9000", "file://" + html.string()},
       dir_ / "chromium.log");
   ASSERT_EQ(browser.wait_for(60s), 0) << browser.log();
   const testing::Image image = testing::read_png(png);

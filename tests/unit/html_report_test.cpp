@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/gnuplot_renderer.h"
 #include "reports/decision.h"
 #include "reports/gnuplot.h"
 #include "reports/html_plots.h"
@@ -62,7 +63,7 @@ class PrivateTmpdir {
 };
 
 TEST(HtmlReport, WithoutGnuplotSaysSoAndKeepsEveryTable) {
-  const std::string html = render_html(testing::sample_report(), std::nullopt);
+  const std::string html = render_html(testing::sample_report(), nullptr);
   EXPECT_THAT(html, HasSubstr("plots unavailable: gnuplot not found"));
   EXPECT_EQ(count(html, "<svg"), 0u);
   for (const char* section :
@@ -73,9 +74,9 @@ TEST(HtmlReport, WithoutGnuplotSaysSoAndKeepsEveryTable) {
 }
 
 TEST(HtmlReport, IsOneSelfContainedPageWithEveryPlotDrawn) {
-  const fs::path gnuplot = require_gnuplot();
+  const GnuplotRenderer gnuplot(require_gnuplot());
   PrivateTmpdir tmp;
-  const std::string html = render_html(testing::sample_report(), gnuplot);
+  const std::string html = render_html(testing::sample_report(), &gnuplot);
   // The decision first (a cost/correctness scatter per condition: 2), then
   // P99 bars, one CDF per condition (2), anomaly rates; phases has a note.
   EXPECT_EQ(count(html, "<figure class=\"plot"), 6u);
@@ -115,13 +116,15 @@ TEST(HtmlReport, AReportWithoutAnomaliesSaysThereIsNothingToPlot) {
   for (auto& cell : report.cells)
     for (auto& r : cell.repetitions)
       r.anomalies = {};
-  const std::string html = render_html(report, require_gnuplot());
+  const GnuplotRenderer gnuplot(require_gnuplot());
+  const std::string html = render_html(report, &gnuplot);
   EXPECT_THAT(html, HasSubstr("No anomalies in any cell: nothing to plot"));
   EXPECT_EQ(count(html, "<figure class=\"plot"), 5u);  // 2 decision scatters, P99, 2 CDFs
 }
 
 TEST(HtmlReport, FaultScenariosGetAPerPhasePlotAndTable) {
-  const std::string html = render_html(testing::sample_report_with_phases(), require_gnuplot());
+  const GnuplotRenderer gnuplot(require_gnuplot());
+  const std::string html = render_html(testing::sample_report_with_phases(), &gnuplot);
   EXPECT_THAT(html, HasSubstr("<h2>Fault phases</h2>"));
   EXPECT_THAT(html, HasSubstr("Op-latency P99 per phase · loss-5pct"));
   EXPECT_THAT(html, Not(HasSubstr("No per-phase data")));
@@ -169,7 +172,7 @@ TEST(Gnuplot, AFailingScriptComesBackAsAnErrorWithGnuplotsMessage) {
   PrivateTmpdir tmp;
   PlotJob job;
   job.script = "plot 'no-such-file.dat' using 1:2\n";
-  const PlotResult result = Gnuplot(require_gnuplot()).render(job);
+  const PlotResult result = GnuplotRenderer(require_gnuplot()).render(job);
   EXPECT_FALSE(result.ok);
   EXPECT_THAT(result.error, HasSubstr("gnuplot exited"));
   EXPECT_THAT(result.error, HasSubstr("no-such-file.dat"));
@@ -179,7 +182,7 @@ TEST(Gnuplot, AFailingScriptComesBackAsAnErrorWithGnuplotsMessage) {
 TEST(Gnuplot, AMissingExecutableIsAnErrorNotACrash) {
   PlotJob job;
   job.script = "plot x\n";
-  const PlotResult result = Gnuplot("/nonexistent/gnuplot").render(job);
+  const PlotResult result = GnuplotRenderer("/nonexistent/gnuplot").render(job);
   EXPECT_FALSE(result.ok);
   EXPECT_THAT(result.error, HasSubstr("/nonexistent/gnuplot"));
 }
@@ -188,7 +191,7 @@ TEST(Gnuplot, DataFileNamesCannotEscapeThePrivateDirectory) {
   PlotJob job;
   job.data.emplace_back("../evil.dat", "1 2\n");
   job.script = "plot x\n";
-  const PlotResult result = Gnuplot(require_gnuplot()).render(job);
+  const PlotResult result = GnuplotRenderer(require_gnuplot()).render(job);
   EXPECT_FALSE(result.ok);
   EXPECT_THAT(result.error, HasSubstr("bad plot data file name"));
 }

@@ -1,4 +1,4 @@
-#include "readers/external/child_process.h"
+#include "harness/util/process.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -8,15 +8,18 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -33,6 +36,7 @@ namespace {
 // What the child was doing when it failed; sent to the parent with the errno.
 enum class Step : int {
   setpgid,
+  chdir,
   signals,
   affinity,
   mempolicy,
@@ -53,6 +57,8 @@ const char* step_name(Step step) {
   switch (step) {
     case Step::setpgid:
       return "setpgid";
+    case Step::chdir:
+      return "chdir";
     case Step::signals:
       return "reset signals";
     case Step::affinity:
@@ -128,10 +134,12 @@ void drop_privileges(const Credentials& to, bool as_root, int report_fd) {
 
 using NodeMask = unsigned long[kMaxNumaNodes / (8 * sizeof(unsigned long))];
 
-[[noreturn]] void run_child(const LaunchSpec& spec, char* const* argv, char* const* envp,
-                            const cpu_set_t* cpus, const NodeMask* mem_nodes, int in_fd, int out_fd,
-                            int err_fd, int report_fd, pid_t parent, bool as_root) {
+[[noreturn]] void run_child(const LaunchSpec& spec, const char* cwd, char* const* argv,
+                            char* const* envp, const cpu_set_t* cpus, const NodeMask* mem_nodes,
+                            int in_fd, int out_fd, int err_fd, int report_fd, pid_t parent,
+                            bool as_root) {
   if (::setpgid(0, 0) != 0) child_fail(report_fd, Step::setpgid);
+  if (cwd && ::chdir(cwd) != 0) child_fail(report_fd, Step::chdir);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig)
@@ -167,7 +175,8 @@ using NodeMask = unsigned long[kMaxNumaNodes / (8 * sizeof(unsigned long))];
 
   if (spec.drop_to) drop_privileges(*spec.drop_to, as_root, report_fd);
   // Set after the credential change, which clears it.
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(report_fd, Step::pdeathsig);
+  if (::prctl(PR_SET_PDEATHSIG, spec.death_signal, 0, 0, 0) != 0)
+    child_fail(report_fd, Step::pdeathsig);
   if (::getppid() != parent) ::_exit(127);  // the forking thread is already gone
   ::execve(argv[0], argv, envp);
   child_fail(report_fd, Step::exec);
@@ -213,15 +222,33 @@ ChildProcess ChildProcess::launch(const LaunchSpec& spec) {
 
   UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!dev_null.valid()) throw launch_error(spec, "open /dev/null", errno);
-  int out[2] = {-1, -1}, err[2], report[2];
-  if (::pipe2(err, O_CLOEXEC) != 0) throw launch_error(spec, "pipe", errno);
-  UniqueFd err_read(err[0]), err_write(err[1]);
-  UniqueFd out_read, out_write;
-  if (!spec.stdout_to_stderr) {
-    if (::pipe2(out, O_CLOEXEC) != 0) throw launch_error(spec, "pipe", errno);
-    out_read.reset(out[0]);
-    out_write.reset(out[1]);
-  }
+  // The parent's read end (pipe only) and the child's end of one stream.
+  const auto open_output = [&](const Output& o, int stream, UniqueFd& read_end,
+                               UniqueFd& write_end) {
+    if (o.kind == Output::inherit) {
+      write_end.reset(::fcntl(stream, F_DUPFD_CLOEXEC, 0));
+      if (!write_end.valid()) throw launch_error(spec, "dup", errno);
+      return;
+    }
+    if (o.kind == Output::pipe) {
+      int fds[2];
+      if (::pipe2(fds, O_CLOEXEC) != 0) throw launch_error(spec, "pipe", errno);
+      read_end.reset(fds[0]);
+      write_end.reset(fds[1]);
+      return;
+    }
+    const int fd = o.kind == Output::null
+                       ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
+                       : ::open(o.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+      throw launch_error(spec, "open " + (o.kind == Output::null ? "/dev/null" : o.path.string()),
+                         errno);
+    write_end.reset(fd);
+  };
+  UniqueFd err_read, err_write, out_read, out_write;
+  open_output(spec.err, STDERR_FILENO, err_read, err_write);
+  if (!spec.stdout_to_stderr) open_output(spec.out, STDOUT_FILENO, out_read, out_write);
+  int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) throw launch_error(spec, "pipe", errno);
   UniqueFd report_read(report[0]), report_write(report[1]);
 
@@ -230,10 +257,10 @@ ChildProcess ChildProcess::launch(const LaunchSpec& spec) {
   const pid_t pid = ::fork();
   if (pid < 0) throw launch_error(spec, "fork", errno);
   if (pid == 0)
-    run_child(spec, argv.data(), envp.data(), spec.cpus.empty() ? nullptr : &cpu_set,
-              spec.mem_nodes.empty() ? nullptr : &node_mask, dev_null.get(),
-              spec.stdout_to_stderr ? err_write.get() : out_write.get(), err_write.get(),
-              report_write.get(), parent, as_root);
+    run_child(spec, spec.cwd.empty() ? nullptr : spec.cwd.c_str(), argv.data(), envp.data(),
+              spec.cpus.empty() ? nullptr : &cpu_set, spec.mem_nodes.empty() ? nullptr : &node_mask,
+              dev_null.get(), spec.stdout_to_stderr ? err_write.get() : out_write.get(),
+              err_write.get(), report_write.get(), parent, as_root);
 
   ChildProcess child;
   child.pid_ = pid;
@@ -279,6 +306,10 @@ ChildProcess::~ChildProcess() {
 void ChildProcess::signal_group(int sig) noexcept {
   if (pid_ <= 0 || status_) return;
   if (::kill(-pid_, sig) != 0) ::kill(pid_, sig);
+}
+
+void ChildProcess::signal_leader(int sig) noexcept {
+  if (pid_ > 0 && !status_) ::kill(pid_, sig);
 }
 
 bool ChildProcess::wait_exit(uint64_t until_ns) noexcept {
@@ -334,27 +365,85 @@ ExitStatus ChildProcess::reap() noexcept {
   return status;
 }
 
-std::string resolve_executable(const std::string& name,
-                               const std::vector<std::string>& extra_dirs) {
+std::string process_path() {
+  const char* path = std::getenv("PATH");
+  return path && *path ? std::string(path) + ":" + kSystemPath : std::string(kSystemPath);
+}
+
+std::string find_executable(const std::string& name, const std::string& search_path) {
+  const auto executable = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+  };
   if (name.empty()) return {};
-  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
-  std::vector<std::string> dirs;
-  if (const char* path = std::getenv("PATH")) {
-    std::string all = path;
-    size_t start = 0;
-    while (start <= all.size()) {
-      const size_t end = std::min(all.find(':', start), all.size());
-      dirs.push_back(all.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  dirs.insert(dirs.end(), extra_dirs.begin(), extra_dirs.end());
-  for (const auto& dir : dirs) {
+  if (name.find('/') != std::string::npos) return executable(name) ? name : std::string();
+  size_t start = 0;
+  while (start <= search_path.size()) {
+    const size_t end = std::min(search_path.find(':', start), search_path.size());
+    const std::string dir = search_path.substr(start, end - start);
+    start = end + 1;
     if (dir.empty()) continue;
-    const std::string candidate = dir + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (const std::string candidate = dir + "/" + name; executable(candidate)) return candidate;
   }
   return {};
+}
+
+std::string find_executable(const std::string& name) {
+  return find_executable(name, process_path());
+}
+
+CommandResult run_to_completion(LaunchSpec spec, uint64_t deadline_ns) {
+  CommandResult result;
+  spec.out = {};
+  spec.err = {};
+  spec.stdout_to_stderr = false;
+  std::optional<ChildProcess> child;
+  try {
+    child.emplace(ChildProcess::launch(spec));
+  } catch (const std::exception& e) {
+    result.exit_code = 127;
+    result.err = e.what();
+    return result;
+  }
+  bool out_open = true, err_open = true, timed_out = false;
+  std::string* sinks[2] = {&result.out, &result.err};
+  while (out_open || err_open) {
+    pollfd fds[2] = {{out_open ? child->stdout_fd() : -1, POLLIN, 0},
+                     {err_open ? child->stderr_fd() : -1, POLLIN, 0}};
+    int timeout_ms = -1;
+    if (deadline_ns) {
+      const uint64_t now = now_ns();
+      if (now >= deadline_ns) {
+        timed_out = true;
+        break;
+      }
+      timeout_ms = static_cast<int>(std::min<uint64_t>((deadline_ns - now) / 1'000'000 + 1, 1000));
+    }
+    if (::poll(fds, 2, timeout_ms) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    bool* open[2] = {&out_open, &err_open};
+    for (int i = 0; i < 2; ++i) {
+      if (!fds[i].revents) continue;
+      char buffer[4096];
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0)
+        sinks[i]->append(buffer, static_cast<size_t>(n));
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+        *open[i] = false;
+    }
+  }
+  // Both streams closed: the program is exiting; let it, unless past the deadline.
+  if (!timed_out && !child->wait_exit(deadline_ns ? deadline_ns : UINT64_MAX)) timed_out = true;
+  const ExitStatus status = child->reap();
+  result.exit_code = status.signaled ? 128 + status.code : status.code;
+  while (!result.err.empty() && (result.err.back() == '\n' || result.err.back() == ' '))
+    result.err.pop_back();
+  if (timed_out)
+    result.err += (result.err.empty() ? "" : "; ") + std::string("killed at its deadline");
+  return result;
 }
 
 std::string run_tag_for_pin(const std::string& pin_path) {

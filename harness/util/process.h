@@ -1,10 +1,12 @@
-// A program mapsla starts and must leave nothing of: the external readers and
-// the bpftool adapter run through it.
+// The one process layer of mapsla: every program mapsla starts (external
+// readers, bpftool, stress-ng, ip/tc, gnuplot, the VM script, the probes'
+// helpers) is started here and leaves nothing behind.
 //
 // launch() forks, and the child, before exec, puts itself in a new process
 // group, restores default signal dispositions and an empty signal mask, pins
-// itself to the given CPUs and its memory to the given NUMA nodes, wires stdin to /dev/null, stdout
-// and stderr to pipes the parent reads, the requested descriptors to 3, 4, … (every other
+// itself to the given CPUs and its memory to the given NUMA nodes, changes to
+// the given directory, wires stdin to /dev/null, stdout and stderr to pipes the
+// parent reads, /dev/null or a file, the requested descriptors to 3, 4, … (every other
 // descriptor is closed by exec), optionally drops its privileges, and asks the
 // kernel to SIGKILL it if the forking thread dies. A step that fails in the
 // child is reported back through a close-on-exec pipe, so launch() either
@@ -26,7 +28,10 @@
 
 #include <sys/types.h>
 
+#include <csignal>
+
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,16 +47,29 @@ struct Credentials {
   gid_t gid = 65534;
 };
 
+// Where a child's stdout or stderr goes.
+struct Output {
+  enum Kind { pipe, null, file, inherit } kind = pipe;  // inherit: mapsla's own stream
+  std::filesystem::path path;                           // for file: created or truncated, mode 0600
+  static Output to_file(std::filesystem::path p) { return {file, std::move(p)}; }
+};
+
 struct LaunchSpec {
-  std::vector<std::string> argv;  // argv[0] is the file executed (a path, no PATH search)
+  std::vector<std::string> argv;  // argv[0] is the file executed (a path: see find_executable)
   std::vector<std::string> env;   // the complete environment, "NAME=value"
   std::vector<int> pass_fds;      // parent descriptors that become 3, 4, … in the child
-  bool stdout_to_stderr = false;  // one pipe for both streams (stdout_fd() is then -1)
+  Output out;                     // stdout
+  Output err;                     // stderr
+  bool stdout_to_stderr = false;  // stdout goes where stderr goes (stdout_fd() is then -1)
+  std::filesystem::path cwd;      // chdir in the child; empty = inherit
   std::vector<int> cpus;          // sched_setaffinity in the child; empty = inherit
   // set_mempolicy(MPOL_BIND) to these NUMA nodes in the child (what
   // `numactl --membind` does); empty = inherit. Node ids below kMaxNumaNodes.
   std::vector<int> mem_nodes;
   std::optional<Credentials> drop_to;  // unset: keep mapsla's uid and capabilities
+  // Sent to the child when the thread that launched it dies (PR_SET_PDEATHSIG):
+  // SIGKILL, or SIGTERM for a program that must clean up (the VM script).
+  int death_signal = SIGKILL;
 };
 
 // How a child ended.
@@ -80,6 +98,8 @@ class ChildProcess {
 
   // kill(-pgid, sig); best effort, never throws.
   void signal_group(int sig) noexcept;
+  // kill(pid, sig) to the leader alone (stress-ng stops its workers on SIGINT).
+  void signal_leader(int sig) noexcept;
   // True once the child has exited (not yet reaped), waiting at most until
   // the CLOCK_MONOTONIC time `until_ns` (0 = do not wait).
   bool wait_exit(uint64_t until_ns) noexcept;
@@ -99,10 +119,34 @@ class ChildProcess {
   std::optional<ExitStatus> status_;
 };
 
-// The path `name` resolves to: itself when it contains a '/', else the first
-// executable match in $PATH and then in `extra_dirs`. Empty when none is.
-std::string resolve_executable(const std::string& name,
-                               const std::vector<std::string>& extra_dirs = {});
+// The system directories, in the order a root shell searches them.
+inline constexpr const char* kSystemPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+// This process's $PATH followed by kSystemPath (root's PATH under some sudo
+// setups lacks the sbin directories).
+std::string process_path();
+
+// The one executable search: `name` itself when it contains a '/' (and is an
+// executable regular file), else the first executable regular file `name`
+// in the colon-separated `search_path` (empty entries skipped). Empty when
+// none is: callers report the name they looked for, never run it unresolved.
+std::string find_executable(const std::string& name, const std::string& search_path);
+// find_executable(name, process_path()).
+std::string find_executable(const std::string& name);
+
+// A program run to completion with its output captured (ip, tc, helpers).
+struct CommandResult {
+  int exit_code = -1;  // 128 + N when killed by signal N; 127 when it could not start
+  std::string out;
+  std::string err;  // trailing newlines removed
+  bool ok() const { return exit_code == 0; }
+};
+
+// Runs `spec` (its out/err are forced to pipes) until it exits, reading both
+// streams; at the CLOCK_MONOTONIC time `deadline_ns` (0: none) the group is
+// killed and the result says so in `err`. Never throws for a failed start:
+// exit_code 127 and the reason in `err`.
+CommandResult run_to_completion(LaunchSpec spec, uint64_t deadline_ns = 0);
 
 // "MAPSLA_SPAWNED_BY_RUN=RUN_ID" (harness/util/process_group.h) for a map
 // pinned in a run's directory (/sys/fs/bpf/mapsla/RUN_ID/…), so that
