@@ -27,6 +27,7 @@ void Oracle::begin_pass() {
   std::fill(seen_.begin(), seen_.end(), 0);
   pass_time_ns_ = 0;
   pass_recorded_ = false;
+  early_end_.clear();
   block_.clear();
 }
 
@@ -35,7 +36,13 @@ void Oracle::end_pass(bool complete) {
   if (!pass_recorded_) return;
   results_.passes++;
   results_.pass_latency.record(pass_time_ns_);
-  if (complete && !lenient_pass_ && board_.keys_stay_present()) {
+  if (!early_end_.empty()) {
+    // The reader said it could not finish: the keys it did not reach were
+    // never claimed as read, so they are its own figure, not `skipped`.
+    results_.early_ended_passes[early_end_]++;
+    for (uint32_t key = 0; key < keys_; ++key)
+      if (seen_[key] == 0) results_.unreached++;
+  } else if (complete && !lenient_pass_ && board_.keys_stay_present()) {
     for (uint32_t key = 0; key < keys_; ++key)
       if (seen_[key] == 0) results_.anomalies.skipped++;
   }
@@ -84,7 +91,10 @@ void Oracle::judge(size_t i) {
   const int status = block_.status(i);
   AnomalyCounts& a = results_.anomalies;
   if (key == ReadBlock::kNoKey) {  // an op that failed before producing a key
-    if (status) a.errors[errno_name(status)]++;
+    if (status) {
+      a.errors[errno_name(status)]++;
+      early_end_ = errno_name(status);  // the reader stops the pass here
+    }
     return;
   }
   results_.reads++;

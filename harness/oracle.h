@@ -15,6 +15,9 @@
 //   version < the highest this reader saw for the key      -> non_monotonic
 //   a key returned more than once in a pass            -> duplicate (each extra)
 //   a present key not returned by a complete pass      -> skipped
+//   a pass that ended early (a kNoKey error entry: the reader could not go
+//     on) counts its error, its reason in early_ended_passes and the keys it
+//     did not reach as unreached; never as skipped
 // Staleness is judged against the pass start, which can only under-count it:
 // it never reports a read stale that was not. Likewise a pass during which
 // keys could vanish (VersionBoard::keys_stay_present() false when it began
@@ -32,6 +35,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "harness/live_counters.h"
@@ -116,6 +120,7 @@ class Oracle final : public PassSink {
   // is never judged after as if they had stayed.
   bool lenient_pass_ = false;
   bool foreign_pass_ = false;  // likewise for keys outside the key set
+  std::string early_end_;      // the error that ended this pass early, or ""
 };
 
 }  // namespace mapsla

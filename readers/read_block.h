@@ -19,7 +19,11 @@ namespace mapsla {
 class ReadBlock {
  public:
   // Key recorded for an operation that failed before it produced a key
-  // (a get_next_key or batch error): it counts as an error, not a read.
+  // (a get_next_key, batch or iterator error, a dump's E2BIG cap, an
+  // external program's pass status): it counts as an error, not a read, and
+  // it ends the pass early — a reader records it only as the last entry of a
+  // pass it could not finish, and the oracle then counts the keys the pass
+  // did not reach as unreached, never as skipped.
   static constexpr uint32_t kNoKey = UINT32_MAX;
 
   ReadBlock(size_t entry_capacity, size_t value_stride)

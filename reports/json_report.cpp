@@ -49,6 +49,8 @@ json to_json(const RepetitionResult& r, bool with_histogram) {
       {"writer_updates", r.writer_updates},
       {"absent", r.absent},
       {"foreign", r.foreign},
+      {"early_ended_passes", r.early_ended_passes},
+      {"unreached", r.unreached},
       {"attempts",
        {{"total", r.attempts},
         {"mean", r.reads ? static_cast<double>(r.attempts) / static_cast<double>(r.reads) : 0.0},

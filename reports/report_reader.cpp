@@ -147,6 +147,10 @@ RepetitionResult read_repetition(const At& r, size_t position) {
   rep.writer_updates = r.field("writer_updates").u64();
   if (r.has("absent")) rep.absent = r.field("absent").u64();
   if (r.has("foreign")) rep.foreign = r.field("foreign").u64();
+  if (r.has("unreached")) rep.unreached = r.field("unreached").u64();
+  if (r.has("early_ended_passes"))
+    for (const auto& [why, n] : r.field("early_ended_passes").object().items())
+      rep.early_ended_passes[why] = r.field("early_ended_passes").field(why.c_str()).u64();
   const At attempts = r.field("attempts");
   rep.attempts = attempts.field("total").u64();
   rep.max_attempts = attempts.field("max").u64();

@@ -56,6 +56,9 @@ void RepetitionResult::merge(const RepetitionResult& o) {
   writer_updates += o.writer_updates;
   absent += o.absent;
   foreign += o.foreign;
+  for (const auto& [why, n] : o.early_ended_passes)
+    early_ended_passes[why] += n;
+  unreached += o.unreached;
   op_latency.merge(o.op_latency);
   pass_latency.merge(o.pass_latency);
   pass_latency_corrected.merge(o.pass_latency_corrected);

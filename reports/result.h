@@ -57,6 +57,13 @@ struct RepetitionResult {
   // Entries outside the key set read while a fault kept its own keys in the
   // map (map_pressure): not anomalies.
   uint64_t foreign = 0;
+  // Passes that ended early (the reader recorded a pass-level error: a dump's
+  // E2BIG cap, a get_next_key/batch/iterator errno, an external pass status)
+  // by that error's name, and the keys those passes did not reach. Keys an
+  // early-ended pass did not reach are not `skipped`: the pass never claimed
+  // to have walked the map; the error itself is counted under errors.
+  std::map<std::string, uint64_t> early_ended_passes;
+  uint64_t unreached = 0;
   LatencyHistogram op_latency;
   LatencyHistogram pass_latency;
   // Open-loop windows (run.interval): each pass timed from its intended

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <set>
 
+#include "harness/bpf/error.h"
 #include "harness/bpf/oracle_record.h"
 
 namespace mapsla {
@@ -195,6 +196,35 @@ TEST_F(OracleTest, PassWithNothingRecordedIsNotAPass) {
   oracle_.end_pass();
   EXPECT_EQ(oracle_.results().passes, 2u);
   EXPECT_EQ(oracle_.results().anomalies.skipped, kKeys);
+}
+
+// A dump that stops with a pass-level error (the E2BIG iteration cap, a
+// get_next_key or iterator errno, an external ECANCELED) reached only part of
+// the map: those keys are unreached, never skipped, and the error is counted
+// once, under its name, as what ended the pass.
+TEST_F(OracleTest, EarlyEndedPassCountsUnreachedNotSkipped) {
+  for (const int err : {E2BIG, EINTR, ECANCELED}) {
+    oracle_.reset_results();
+    oracle_.begin_pass();
+    oracle_.block().start(clock_);
+    for (uint32_t k = 0; k < 3; ++k)
+      read(k, 5);
+    fail(ReadBlock::kNoKey, err);
+    oracle_.end_pass();
+    const RepetitionResult& r = oracle_.results();
+    EXPECT_EQ(r.anomalies.skipped, 0u) << errno_name(err);
+    EXPECT_EQ(r.unreached, kKeys - 3) << errno_name(err);
+    EXPECT_EQ(r.early_ended_passes.at(errno_name(err)), 1u);
+    EXPECT_EQ(r.anomalies.errors.at(errno_name(err)), 1u);
+    EXPECT_EQ(r.passes, 1u);
+  }
+  // The next pass that runs to its end judges skips again.
+  oracle_.reset_results();
+  skip_ = {2};
+  pass(6, [] {});
+  EXPECT_EQ(oracle_.results().anomalies.skipped, 1u);
+  EXPECT_EQ(oracle_.results().unreached, 0u);
+  EXPECT_TRUE(oracle_.results().early_ended_passes.empty());
 }
 
 }  // namespace
