@@ -91,12 +91,14 @@ int list_command() {
   return exit_code::kOk;
 }
 
-int cleanup_command(const std::string& run_id) {
+int cleanup_command(const std::string& run_id, bool force) {
   if (::geteuid() != 0) std::cerr << "mapsla: cleanup usually needs root\n";
-  const auto removed = cleanup_leftovers(run_id);
-  if (removed.empty()) std::cout << "nothing to clean up\n";
-  for (const auto& line : removed)
+  const CleanupReport report = cleanup_leftovers(run_id, force);
+  if (report.removed.empty() && report.spared.empty()) std::cout << "nothing to clean up\n";
+  for (const auto& line : report.removed)
     std::cout << "removed " << line << '\n';
+  for (const auto& line : report.spared)
+    std::cout << line << " (--force or --run-id to remove it anyway)\n";
   return exit_code::kOk;
 }
 
@@ -113,10 +115,14 @@ void add_info_commands(CLI::App& app) {
   list->callback([] { set_exit_status(list_command()); });
 
   auto run_id = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
   CLI::App* cleanup = app.add_subcommand(
-      "cleanup", "Remove what killed runs left behind (pins, namespaces, qdiscs, stressors)");
-  cleanup->add_option("--run-id", *run_id, "Only this run's objects");
-  cleanup->callback([run_id] { set_exit_status(cleanup_command(*run_id)); });
+      "cleanup",
+      "Remove what dead runs left behind (pins, namespaces, qdiscs, stressors); live runs are "
+      "left alone");
+  cleanup->add_option("--run-id", *run_id, "Only this run's objects, even while it runs");
+  cleanup->add_flag("--force", *force, "Also remove the objects of runs that are still alive");
+  cleanup->callback([run_id, force] { set_exit_status(cleanup_command(*run_id, *force)); });
 }
 
 }  // namespace mapsla::cli

@@ -24,6 +24,7 @@
 #include "harness/failure.h"
 #include "harness/gnuplot_renderer.h"
 #include "harness/reproduce.h"
+#include "harness/run_lock.h"
 #include "harness/runner.h"
 #include "harness/scenario_parser.h"
 #include "harness/sla_parser.h"
@@ -218,6 +219,8 @@ int execute_run(const RunArgs& args, std::vector<Scenario>& scenarios,
 
   install_stop_signals();
   try {
+    // Held until the run ends, so `mapsla cleanup` elsewhere leaves it alone.
+    const RunLock alive(report.run_id);
     BpffsMount bpffs;
     PinDir pins(report.run_id);
     ProgressPrinter progress(std::cerr, ProgressPrinter::style_for(STDERR_FILENO, args.quiet));

@@ -194,6 +194,15 @@ int ProcessGroup::terminate(int first_signal, std::chrono::milliseconds grace) {
   return status_.value_or(0);
 }
 
+std::vector<std::string> tagged_run_ids() {
+  std::set<std::string> ids;
+  const pid_t self = ::getpid();
+  for (pid_t pid : all_pids())
+    if (pid != self)
+      if (const auto tag = run_tag_of(pid); tag && !tag->empty()) ids.insert(*tag);
+  return {ids.begin(), ids.end()};
+}
+
 std::vector<std::string> kill_tagged_processes(const std::string& run_id) {
   const pid_t self = ::getpid();
   const pid_t own_group = ::getpgrp();

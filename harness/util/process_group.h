@@ -96,6 +96,9 @@ class ProcessGroup {
   bool terminated_ = false;
 };
 
+// The run ids tagged on live processes (kRunTagEnv).
+std::vector<std::string> tagged_run_ids();
+
 // Kills every process group that carries `run_id`'s tag (every run's tag
 // when empty) with SIGKILL; returns one line per process killed. Never kills
 // the calling process or its own group. Idempotent.

@@ -170,5 +170,37 @@ TEST_F(CliRunTest, WithoutCapabilitiesExitsFourNamingWhatIsMissing) {
   EXPECT_EQ(new_pins(before), "");
 }
 
+// Liveness: `mapsla cleanup` during a live run removes nothing of it and
+// says so; once the run is SIGKILLed, the same cleanup removes everything it
+// left (its pins here; netns, veths and stressors go by the same run id).
+TEST_F(CliRunTest, CleanupSparesALiveRunAndCleansItOnceKilled) {
+  const auto before = pinned_runs();
+  Child run = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/baseline.yaml",
+                     "--duration", "30s", "--out", (dir_ / "out").string()},
+                    dir_ / "run.log");
+  for (int i = 0; i < 200 && new_pins(before).empty(); ++i)
+    std::this_thread::sleep_for(50ms);
+  const std::string pins = new_pins(before);
+  ASSERT_NE(pins, "") << "run never pinned its map: " << slurp(run.log);
+  const std::string run_id = fs::path(pins.substr(1)).filename().string();
+
+  Child live_cleanup = spawn({MAPSLA_BINARY, "cleanup"}, dir_ / "cleanup1.log");
+  ASSERT_EQ(wait_exit(live_cleanup.pid), 0) << slurp(live_cleanup.log);
+  EXPECT_THAT(slurp(live_cleanup.log), ::testing::HasSubstr("run " + run_id + " (pid "));
+  EXPECT_THAT(slurp(live_cleanup.log), ::testing::HasSubstr("live, left alone"));
+  EXPECT_EQ(new_pins(before), pins) << "cleanup touched a live run";
+  EXPECT_EQ(::kill(run.pid, 0), 0) << "the run died: " << slurp(run.log);
+
+  ::kill(run.pid, SIGKILL);
+  wait_exit(run.pid);
+  ASSERT_EQ(new_pins(before), pins) << "a SIGKILLed run cannot unpin";
+  Child dead_cleanup = spawn({MAPSLA_BINARY, "cleanup"}, dir_ / "cleanup2.log");
+  ASSERT_EQ(wait_exit(dead_cleanup.pid), 0) << slurp(dead_cleanup.log);
+  EXPECT_THAT(slurp(dead_cleanup.log),
+              ::testing::HasSubstr("removed pin /sys/fs/bpf/mapsla/" + run_id));
+  EXPECT_EQ(new_pins(before), "") << slurp(dead_cleanup.log);
+  EXPECT_FALSE(fs::exists(fs::path("/run/mapsla") / (run_id + ".lock")));
+}
+
 }  // namespace
 }  // namespace mapsla
