@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -52,7 +53,43 @@ struct ReproduceArgs {
   std::string vm_accel = "auto";
   int vm_timeout = 1800;
   std::string vm_script;
+  bool allow_commands = false;
 };
+
+// What a report would make this host execute: its external readers'
+// commands ("scenario s: reader 2: external `python3 r.py` (privileged)").
+// A report is data someone handed over; running it must not run its
+// commands unless asked to.
+std::vector<std::string> embedded_commands(const std::vector<RecordedScenario>& recorded) {
+  std::vector<std::string> out;
+  for (const RecordedScenario& r : recorded) {
+    const Scenario s = load_recorded(r);
+    for (size_t i = 0; i < s.readers.size(); ++i) {
+      const ReaderSpec& reader = s.readers[i];
+      if (reader.reader != "external" || !reader.options) continue;
+      const YAML::Node& node = reader.options->yaml();
+      std::string command;
+      if (node["command"] && node["command"].IsSequence())
+        for (const auto& arg : node["command"])
+          command += (command.empty() ? "" : " ") + arg.as<std::string>();
+      else if (node["command"])
+        command = node["command"].as<std::string>();
+      const bool privileged = node["privileged"] && node["privileged"].as<bool>(false);
+      out.push_back(fmt::format("scenario {}: readers[{}]: external `{}`{}", s.name, i, command,
+                                privileged ? " (privileged: true, runs as root)" : ""));
+    }
+  }
+  return out;
+}
+
+// A report's run_id becomes part of a path (reproduce-RUN_ID-vm): it must be
+// a plain name.
+bool valid_run_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_';
+  });
+}
 
 json read_json_file(const std::string& file) {
   std::ifstream in(file);
@@ -117,6 +154,9 @@ int reproduce_here(const ReproduceArgs& args, const json& report,
   return run_loaded(run, command);
 }
 
+// mapsla-vm is found from an explicit option or variable, or relative to
+// the running binary (a build tree or an installed prefix); never through the
+// current directory or $PATH, which a hostile checkout could plant it in.
 std::optional<fs::path> find_vm_script(const std::string& given) {
   if (!given.empty()) return fs::path(given);
   if (const char* env = std::getenv("MAPSLA_VM_SCRIPT"); env && *env) return fs::path(env);
@@ -125,17 +165,8 @@ std::optional<fs::path> find_vm_script(const std::string& given) {
   // build/<dir>/mapsla in a checkout, or an installed bin/ next to share/
   for (const fs::path& candidate :
        {exe_dir / "../../vagrant/qemu/mapsla-vm", exe_dir / "../vagrant/qemu/mapsla-vm",
-        exe_dir / "../share/mapsla/vagrant/qemu/mapsla-vm", fs::path("vagrant/qemu/mapsla-vm")})
+        exe_dir / "../share/mapsla/vagrant/qemu/mapsla-vm"})
     if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec);
-  if (const char* path = std::getenv("PATH")) {
-    std::string dirs = path;
-    for (size_t start = 0; start <= dirs.size();) {
-      const size_t end = std::min(dirs.find(':', start), dirs.size());
-      const fs::path candidate = fs::path(dirs.substr(start, end - start)) / "mapsla-vm";
-      if (access(candidate.c_str(), X_OK) == 0) return candidate;
-      start = end + 1;
-    }
-  }
   return std::nullopt;
 }
 
@@ -296,7 +327,27 @@ int reproduce_command(const ReproduceArgs& args, const std::vector<std::string>&
   try {
     report = read_json_file(args.report);
     recorded = selected(recorded_scenarios(report, args.report), args.only, args.report);
+    if (report.contains("run_id") &&
+        (!report["run_id"].is_string() || !valid_run_id(report["run_id"].get<std::string>())))
+      throw ReportError(args.report, "run_id",
+                        fmt::format("{} is not a run id (letters, digits, '-', '_')",
+                                    report["run_id"].dump()));
   } catch (const ReportError& e) {
+    std::cerr << "mapsla: " << e.what() << '\n';
+    return exit_code::kBadInput;
+  }
+  try {
+    const std::vector<std::string> commands = embedded_commands(recorded);
+    if (!commands.empty() && !args.allow_commands) {
+      std::cerr << fmt::format(
+          "mapsla: {}: the report's scenarios would run {} command(s) on this host; a report "
+          "is data, so they run only with --allow-commands:\n",
+          args.report, commands.size());
+      for (const auto& line : commands)
+        std::cerr << "  " << line << '\n';
+      return exit_code::kBadInput;
+    }
+  } catch (const ConfigError& e) {
     std::cerr << "mapsla: " << e.what() << '\n';
     return exit_code::kBadInput;
   }
@@ -328,7 +379,10 @@ void add_reproduce_command(CLI::App& app, const std::vector<std::string>& comman
   sub->add_option("--vm-timeout", args->vm_timeout, "Seconds for boot + run + poweroff")
       ->check(CLI::Range(1, 86400));
   sub->add_option("--vm-script", args->vm_script,
-                  "Path of mapsla-vm (default: found from the binary, $MAPSLA_VM_SCRIPT, PATH)");
+                  "Path of mapsla-vm (default: $MAPSLA_VM_SCRIPT, else next to the mapsla "
+                  "binary's tree; never the current directory)");
+  sub->add_flag("--allow-commands", args->allow_commands,
+                "Run the external readers' commands the report embeds (listed otherwise, exit 2)");
   sub->callback([args, command] { set_exit_status(reproduce_command(*args, command)); });
 
   auto vm_args = std::make_shared<std::vector<std::string>>();

@@ -5,8 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "harness/reproduce.h"
 #include "harness/scenario_parser.h"
@@ -203,6 +208,47 @@ TEST(ReproduceRecord, ParserKeepsTheSourceTextOfEachIncludedFile) {
   ASSERT_EQ(scenarios.size(), 1u);
   EXPECT_EQ(scenarios[0].source, kScenario);
   EXPECT_EQ(scenarios[0].file, dir / "one.yaml");
+}
+
+// Runs the mapsla binary with `args`; returns its exit code and output.
+std::pair<int, std::string> run_mapsla(const std::string& args) {
+  const std::string command = std::string(MAPSLA_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
+    out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A report is data: one whose embedded scenario runs a command is refused
+// (exit 2, the command listed) unless --allow-commands, and a run id that
+// would become a path outside the output folder is refused. Nothing runs.
+TEST(ReproduceHostileReports, EmbeddedCommandsNeedAllowCommands) {
+  const fs::path dir = fs::temp_directory_path() / ("mapsla_hostile_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string yaml =
+      "name: evil\nmap: {kind: hash, entries: 64}\nwriter: {driver: none}\n"
+      "readers:\n  - {reader: external, mode: keys, command: [/bin/sh, -c, 'touch " +
+      (dir / "pwned").string() + "'], privileged: true}\n";
+  Scenario s = parse_scenarios(yaml, (dir / "evil.yaml").string()).front();
+  json report = report_of(s, {});
+  std::ofstream(dir / "report.json") << report.dump();
+  auto [code, out] = run_mapsla("reproduce " + (dir / "report.json").string());
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_THAT(out, HasSubstr("--allow-commands"));
+  EXPECT_THAT(out, HasSubstr("scenario evil: readers[0]: external `/bin/sh -c touch"));
+  EXPECT_THAT(out, HasSubstr("privileged: true, runs as root"));
+  EXPECT_FALSE(fs::exists(dir / "pwned"));
+
+  report["run_id"] = "../../x";
+  std::ofstream(dir / "report.json") << report.dump();
+  std::tie(code, out) = run_mapsla("reproduce --vm " + (dir / "report.json").string());
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_THAT(out, HasSubstr("run_id: \"../../x\" is not a run id"));
+  EXPECT_FALSE(fs::exists(dir / "pwned"));
+  fs::remove_all(dir);
 }
 
 }  // namespace
