@@ -5,12 +5,14 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -75,7 +77,71 @@ std::vector<std::string> read_command(Fields& f) {
   return argv;
 }
 
+std::vector<std::pair<std::string, std::string>> read_env(Fields& f) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!f.has("env")) return out;
+  const YAML::Node node = f.node("env");
+  if (!node.IsMap()) f.fail("env", "expected a mapping of NAME: value");
+  static const std::regex name_re("[A-Za-z_][A-Za-z0-9_]*");
+  for (const auto& item : node) {
+    const std::string name = item.first.as<std::string>();
+    if (!std::regex_match(name, name_re))
+      f.fail("env", fmt::format("'{}' is not a variable name", name));
+    if (name.rfind("MAPSLA_", 0) == 0)
+      f.fail("env",
+             fmt::format("'{}': MAPSLA_* variables are the protocol's, set by mapsla", name));
+    if (!item.second.IsScalar()) f.fail("env", fmt::format("'{}': expected a string value", name));
+    out.emplace_back(name, item.second.Scalar());
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> child_environment(
+    const std::vector<std::pair<std::string, std::string>>& extra, char** parent_env) {
+  std::vector<std::string> env = {std::string("PATH=") + kSystemPath};
+  for (char** e = parent_env; e && *e; ++e) {
+    const std::string var = *e;
+    if (var.rfind("LANG=", 0) == 0 || var.rfind("LANGUAGE=", 0) == 0 || var.rfind("LC_", 0) == 0 ||
+        var.rfind("TZ=", 0) == 0)
+      env.push_back(var);
+  }
+  for (const auto& [name, value] : extra) {
+    const std::string prefix = name + "=";
+    std::erase_if(env, [&](const std::string& v) { return v.rfind(prefix, 0) == 0; });
+    env.push_back(prefix + value);
+  }
+  return env;
+}
+
+std::string not_executable_by(const std::string& path, const std::optional<Credentials>& as) {
+  const uid_t uid = as ? as->uid : ::geteuid();
+  const gid_t gid = as ? as->gid : ::getegid();
+  // Root (with mapsla's capabilities) passes permission checks on its own.
+  if (uid == 0 && !as) return ::access(path.c_str(), X_OK) == 0 ? "" : std::strerror(errno);
+  const auto allowed = [&](const struct stat& st, mode_t user, mode_t group, mode_t other) {
+    if (st.st_uid == uid) return (st.st_mode & user) != 0;
+    if (st.st_gid == gid) return (st.st_mode & group) != 0;
+    return (st.st_mode & other) != 0;
+  };
+  const std::string who = as ? fmt::format("uid {}", uid) : "mapsla's user";
+  fs::path dir;
+  for (const auto& part : fs::path(path).parent_path()) {
+    dir /= part;
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+      return fmt::format("{}: {}", dir.string(), std::strerror(errno));
+    if (!allowed(st, S_IXUSR, S_IXGRP, S_IXOTH))
+      return fmt::format("{} cannot enter {} (mode {:o})", who, dir.string(), st.st_mode & 07777);
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return fmt::format("{}: {}", path, std::strerror(errno));
+  if (!allowed(st, S_IXUSR, S_IXGRP, S_IXOTH))
+    return fmt::format("{} cannot execute {} (mode {:o}, owner {}:{})", who, path,
+                       st.st_mode & 07777, st.st_uid, st.st_gid);
+  return {};
+}
 
 ExternalReader::ExternalReader(ExternalConfig config) : config_(std::move(config)) {}
 
@@ -115,6 +181,7 @@ void ExternalReader::parse_options(Fields& f, ExternalConfig& c) {
   else
     c.run_as_label = "privileged (mapsla's uid and capabilities)";
   if (f.has("timeout")) c.timeout = f.duration("timeout", 10ms, std::chrono::hours(1));
+  c.env = read_env(f);
 }
 
 ReaderDescriptor ExternalReader::descriptor() {
@@ -127,6 +194,11 @@ ReaderDescriptor ExternalReader::descriptor() {
             config.mode = mode;
             config.command = read_command(options);
             parse_options(options, config);
+            // Checked as the user the program will run as: a root-only script
+            // passes a check as root and then fails at exec as nobody.
+            if (const std::string why = not_executable_by(config.command.front(), config.run_as);
+                !why.empty())
+              options.fail("command", why + " (the reader runs as " + config.run_as_label + ")");
             return std::make_unique<ExternalReader>(std::move(config));
           }};
 }
@@ -212,8 +284,7 @@ void ExternalReader::begin_window(uint64_t deadline_ns) {
 
   LaunchSpec spec;
   spec.argv = config_.command;
-  for (char** e = environ; *e; ++e)
-    if (std::strncmp(*e, "MAPSLA_", 7) != 0) spec.env.emplace_back(*e);
+  spec.env = child_environment(config_.env, environ);
   const std::pair<const char*, std::string> vars[] = {
       {"MAPSLA_MAP_FD", "3"},
       {"MAPSLA_OUT_FD", "4"},

@@ -61,10 +61,24 @@ struct ExternalConfig {
   std::optional<Credentials> run_as;  // unset: run with mapsla's privileges
   std::string run_as_label;           // for the report: "nobody (65534:65534)", "privileged"
   std::optional<std::chrono::nanoseconds> timeout;  // grace after the deadline
+  // The scenario's `env:` map, added to the minimal environment (child_environment()).
+  std::vector<std::pair<std::string, std::string>> env;
   std::string unavailable;  // non-empty: not applicable anywhere, for this reason
   // Returns why the program cannot read `target` ("" when it can).
   std::function<std::string(const TargetSpec&)> check;
 };
+
+// The environment an external program gets, besides the MAPSLA_* protocol
+// variables: PATH = the system directories (never root's own PATH), LANG,
+// LANGUAGE, LC_* and TZ as mapsla has them, then the scenario's `env:`
+// entries. Nothing else of mapsla's environment (tokens, proxies, HOME)
+// reaches the reader.
+std::vector<std::string> child_environment(
+    const std::vector<std::pair<std::string, std::string>>& extra, char** parent_env);
+
+// Why the user `as` (nullopt: mapsla's own uid) cannot execute `path` — a
+// directory on the way it cannot search, or the file's mode bits — or "".
+std::string not_executable_by(const std::string& path, const std::optional<Credentials>& as);
 
 class ExternalReader final : public Reader {
  public:

@@ -46,6 +46,9 @@ ReaderDescriptor go_cilium_descriptor() {
                                                from_env && *from_env ? " (MAPSLA_GO_READER)" : "");
             config.command = {path};
             ExternalReader::parse_options(options, config);
+            if (config.unavailable.empty())
+              if (const std::string why = not_executable_by(path, config.run_as); !why.empty())
+                config.unavailable = why + " (the reader runs as " + config.run_as_label + ")";
             config.check = [mode](const TargetSpec& target) {
               return why_not_applicable(mode, target);
             };

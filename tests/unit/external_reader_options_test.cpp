@@ -3,13 +3,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "harness/scenario_parser.h"
 #include "harness/util/affinity.h"
 #include "harness/util/yaml_fields.h"
+#include "readers/external_reader.h"
 #include "readers/registry.h"
 
 namespace mapsla {
@@ -95,6 +99,50 @@ TEST(ExternalReaderOptions, ReadersAllHasGoCiliumAndBpftoolButNotExternal) {
 
 // The program's memory is bound to the NUMA nodes of its CPUs, read from
 // the kernel's lists.
+TEST(ExternalReaderEnvironment, MinimalSystemPathLocaleAndTheScenariosEnvOnly) {
+  std::string secret = "AWS_SECRET_ACCESS_KEY=hunter2", path = "PATH=/root/.pyenv/shims:/usr/bin",
+              lang = "LANG=C.UTF-8", lc = "LC_NUMERIC=de_DE.UTF-8", tz = "TZ=UTC",
+              home = "HOME=/root", own = "MAPSLA_MAP_FD=9";
+  char* parent[] = {secret.data(), path.data(), lang.data(), lc.data(),
+                    tz.data(),     home.data(), own.data(),  nullptr};
+  auto env = child_environment({{"READER_CONFIG", "/etc/r.yaml"}, {"TZ", "Europe/Paris"}}, parent);
+  std::sort(env.begin(), env.end());
+  std::vector<std::string> expected = {std::string("PATH=") + kSystemPath, "LANG=C.UTF-8",
+                                       "LC_NUMERIC=de_DE.UTF-8", "READER_CONFIG=/etc/r.yaml",
+                                       "TZ=Europe/Paris"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(env, expected);
+}
+
+TEST(ExternalReaderEnvironment, EnvMistakesAreOneLineErrors) {
+  EXPECT_THAT(error_of("{reader: external, command: [/bin/true], env: [A]}"),
+              HasSubstr("expected a mapping of NAME: value"));
+  EXPECT_THAT(error_of("{reader: external, command: [/bin/true], env: {MAPSLA_MODE: x}}"),
+              HasSubstr("MAPSLA_* variables are the protocol's"));
+  EXPECT_THAT(error_of("{reader: external, command: [/bin/true], env: {'1X': y}}"),
+              HasSubstr("is not a variable name"));
+}
+
+TEST(ExternalReaderEnvironment, TheProgramMustBeExecutableByTheReadersUser) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("mapsla_exec_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path script = dir / "reader.sh";
+  std::ofstream(script) << "#!/bin/sh\nexit 0\n";
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);  // 0700
+  const Credentials nobody{65534, 65534};
+  const std::string why = not_executable_by(script.string(), nobody);
+  if (::getuid() == 0) {  // the file is root's: nobody may not run it
+    EXPECT_THAT(why, HasSubstr("uid 65534 cannot execute"));
+    EXPECT_THAT(error_of("{reader: external, command: [" + script.string() + "]}"),
+                HasSubstr("the reader runs as nobody"));
+  }
+  std::filesystem::permissions(script, std::filesystem::perms(0755));
+  std::filesystem::permissions(dir, std::filesystem::perms(0755));
+  EXPECT_EQ(not_executable_by(script.string(), nobody), "");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ExternalReaderPlacement, MemoryNodesOfCpusHaveMemory) {
   std::ifstream in("/sys/devices/system/node/has_memory");
   std::string has_memory;
