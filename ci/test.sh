@@ -52,7 +52,9 @@ done
 kernel_skips=$(wc -l < "$MAPSLA_KERNEL_SKIPS")
 echo "== kernel-caused skips (documented; the feature probe's evidence): $kernel_skips"
 sed 's/^/   /' "$MAPSLA_KERNEL_SKIPS"
-if [ "${CI:-}" = "true" ] && [ "$total_skipped" -ne "$kernel_skips" ]; then
+# Every ctest skip must be one of the documented kernel skips (the bench
+# smoke also records its own, without a ctest skip).
+if [ "${CI:-}" = "true" ] && [ "$total_skipped" -gt "$kernel_skips" ]; then
   echo "test: ctest skipped $total_skipped test(s) but only $kernel_skips are documented kernel skips"
   status=1
 fi

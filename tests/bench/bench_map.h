@@ -41,4 +41,6 @@ uint64_t raw_batch_pass_ns(int map_fd, uint32_t batch = 4096);
 // copied into a block-sized (4096-value) buffer, as a reader must at least.
 uint64_t raw_mmap_copy_pass_ns(const std::byte* values);
 
+void register_iter_benchmark();  // mmap_iter_bench.cpp
+
 }  // namespace mapsla::bench

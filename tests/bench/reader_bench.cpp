@@ -3,8 +3,12 @@
 
 #include <bpf/bpf.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
 #include <vector>
 
+#include "harness/bpf/features.h"
 #include "harness/oracle.h"
 #include "readers/naive_reader.h"
 #include "tests/bench/bench_map.h"
@@ -60,7 +64,47 @@ void BM_NaiveKeys(benchmark::State& state) {
 }
 BENCHMARK(BM_NaiveKeys)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The smoke run must fail when a benchmark could not measure: any
+// SkipWithError (no privileges, a quiet map that read anomalies, lost keys)
+// is counted and turns the exit status non-zero.
+class FailOnErrorReporter final : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs)
+      if (run.error_occurred) {
+        ++errors_;
+        std::cerr << "bench error: " << run.benchmark_name() << ": " << run.error_message << '\n';
+      }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  int errors() const { return errors_; }
+
+ private:
+  int errors_ = 0;
+};
+
 }  // namespace
 }  // namespace mapsla::bench
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  using namespace mapsla;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  const KernelFeatures features = probe_kernel_features();
+  if (features.map_elem_iter.available) {
+    bench::register_iter_benchmark();
+  } else {
+    const std::string line = "bench BM_Iter: map_elem_iter: " + features.map_elem_iter.detail;
+    std::cout << "[kernel skip] " << line << std::endl;
+    if (const char* path = std::getenv("MAPSLA_KERNEL_SKIPS"); path && *path)
+      std::ofstream(path, std::ios::app) << line << '\n';
+  }
+  bench::FailOnErrorReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  if (reporter.errors()) {
+    std::cerr << "bench: " << reporter.errors() << " benchmark(s) could not measure\n";
+    return 1;
+  }
+  return 0;
+}
