@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "reports/anomaly_classes.h"
+#include "reports/markup_escape.h"
 #include "reports/statistics.h"
 #include "reports/terminal_report.h"
 
@@ -319,18 +320,9 @@ void print_decision(const Decision& d, std::ostream& out) {
   }
 }
 
-namespace {
-
-std::string md(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|' || c == '\\' || c == '`' || c == '*' || c == '<') out += '\\';
-    out += (c == '\n' || c == '\r') ? ' ' : c;
-  }
-  return out;
+static std::string md(const std::string& text) {
+  return markdown_escape(text);
 }
-
-}  // namespace
 
 std::string decision_markdown(const nlohmann::json& d) {
   std::string out =

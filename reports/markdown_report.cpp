@@ -4,6 +4,7 @@
 
 #include "reports/atomic_file.h"
 #include "reports/decision.h"
+#include "reports/markup_escape.h"
 #include "reports/open_loop_table.h"
 #include "reports/report_tables.h"
 
@@ -11,12 +12,7 @@ namespace mapsla {
 namespace {
 
 std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|' || c == '\\' || c == '`' || c == '*' || c == '<') out += '\\';
-    out += (c == '\n' || c == '\r') ? ' ' : c;
-  }
-  return out;
+  return markdown_escape(text);
 }
 
 void table(std::string& out, const Table& t) {

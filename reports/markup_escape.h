@@ -1,4 +1,5 @@
-// Escaping for text and attribute values in the XML and HTML reports.
+// Escaping for text and attribute values in the XML and HTML reports, and
+// for text in Markdown tables.
 #pragma once
 
 #include <string>
@@ -31,6 +32,17 @@ inline std::string markup_escape(std::string_view text) {
       default:
         out += c;
     }
+  }
+  return out;
+}
+
+// Markdown table text: | \ ` * < escaped with a backslash, line breaks
+// folded to spaces, so a reason cannot break its table row.
+inline std::string markdown_escape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|' || c == '\\' || c == '`' || c == '*' || c == '<') out += '\\';
+    out += (c == '\n' || c == '\r') ? ' ' : c;
   }
   return out;
 }
