@@ -210,11 +210,16 @@ void recommend(Decision& d) {
         "ship {}: {} in every repetition of every condition at {}", *d.ship, bar,
         best.low == best.high ? format_ns(best.low) + " per entry"
                               : format_ns(best.low) + "–" + format_ns(best.high) + " per entry");
+    // The sentence names the next three; report.json's `also` lists them all.
+    constexpr size_t kNamed = 3;
     for (size_t i = 1; i < meeting.size(); ++i) {
       d.also.push_back(meeting[i]);
-      d.recommendation +=
-          fmt::format("; {} also does at {}", meeting[i].first, format_ns(meeting[i].second));
+      if (i <= kNamed)
+        d.recommendation +=
+            fmt::format("; {} also does at {}", meeting[i].first, format_ns(meeting[i].second));
     }
+    if (meeting.size() > kNamed + 1)
+      d.recommendation += fmt::format("; {} more do (listed below)", meeting.size() - kNamed - 1);
   }
   for (const ConditionDecision& c : d.conditions)
     if (!c.judged)

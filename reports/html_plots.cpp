@@ -282,6 +282,57 @@ std::vector<PlotSpec> phase_plots(const Report& report) {
 
 }  // namespace
 
+namespace {
+
+// Log10 ranges of a decision scatter's axes.
+struct Axes {
+  double x_lo, x_hi, y_lo, y_hi;
+};
+
+// Places point labels so that none overlaps another: each label starts right
+// of its point and moves up or down (zero-anomaly points: down, below the
+// floor line) in steps of one text line until it is clear. Sizes are in
+// pixels of the 900 × 460 plot (about 620 × 360 of plot area, 10-point text).
+class LabelPlacer {
+ public:
+  explicit LabelPlacer(const Axes& axes)
+      : axes_(axes),
+        x_per_px_((axes.x_hi - axes.x_lo) / 620.0),
+        y_per_px_((axes.y_hi - axes.y_lo) / 360.0) {}
+
+  // The y (data units) to draw `label` at for the point (x, y).
+  double place(double x, double y, const std::string& label, bool on_floor) {
+    const double lx = std::log10(x) + 8 * x_per_px_;
+    const double w = (6.2 * static_cast<double>(label.size()) + 6) * x_per_px_;
+    const double h = 14 * y_per_px_;
+    const double ly0 = std::log10(y);
+    double chosen = on_floor ? ly0 - h * 1.2 : ly0;
+    for (int step = 0; step < 24; ++step) {
+      const int lane = on_floor ? -(step + 1) : (step % 2 ? -(step + 1) / 2 : step / 2);
+      const double ly = ly0 + lane * h * 1.1;
+      if (ly - h / 2 < axes_.y_lo || ly + h / 2 > axes_.y_hi) continue;
+      if (std::none_of(placed_.begin(), placed_.end(), [&](const Box& b) {
+            return lx < b.x1 && lx + w > b.x0 && ly - h / 2 < b.y1 && ly + h / 2 > b.y0;
+          })) {
+        chosen = ly;
+        break;
+      }
+    }
+    placed_.push_back({lx, lx + w, chosen - h / 2, chosen + h / 2});
+    return std::pow(10.0, chosen);
+  }
+
+ private:
+  struct Box {
+    double x0, x1, y0, y1;
+  };
+  Axes axes_;
+  double x_per_px_, y_per_px_;
+  std::vector<Box> placed_;
+};
+
+}  // namespace
+
 std::vector<PlotSpec> decision_plots(const nlohmann::json& decision) {
   std::vector<PlotSpec> out;
   if (!decision.is_object() || !decision.contains("conditions")) return out;
@@ -312,21 +363,24 @@ std::vector<PlotSpec> decision_plots(const nlohmann::json& decision) {
     }
     const double floor_rate =
         min_rate > 0 ? std::pow(10.0, std::floor(std::log10(min_rate)) - 1) : 0.01;
-    // Points with 0 anomalies share the floor line, often a few ns apart:
-    // their labels go below it in staggered lanes (column 4: where the label
-    // sits, 0.3 decades apart), so no two overlap.
-    constexpr int kLanes = 6;
+    double max_rate = floor_rate;
+    for (const auto& p : condition["points"])
+      if (p.value("status", "") == "ok")
+        max_rate = std::max(max_rate, p.value("anomalies_per_million", 0.0));
+    const Axes axes{std::floor(std::log10(min_cost)), std::ceil(std::log10(max_cost)) + 0.5,
+                    std::log10(floor_rate / 100), std::ceil(std::log10(max_rate)) + 0.3};
+    // Every label is placed where it overlaps no other (column 4: its y), a
+    // grey leader line ties it to its point; no legend to decode.
+    LabelPlacer placer(axes);
     std::string front, others;
-    int floor_index = 0;
     for (const auto& p : condition["points"]) {
       if (p.value("status", "") != "ok") continue;
       const double rate = p.value("anomalies_per_million", 0.0);
+      const double x = std::max(p.value("per_entry_ns", 0.0), 0.01);
       const double y = rate > 0 ? rate : floor_rate;
-      const double label_y =
-          rate > 0 ? rate : floor_rate * std::pow(10.0, -0.3 * (1 + floor_index++ % kLanes));
-      const std::string line =
-          fmt::format("{:.6g} {:.6g} {} {:.6g}\n", std::max(p.value("per_entry_ns", 0.0), 0.01), y,
-                      data_string(p.value("candidate", "")), label_y);
+      const std::string label = p.value("candidate", "");
+      const std::string line = fmt::format("{:.6g} {:.6g} {} {:.6g}\n", x, y, data_string(label),
+                                           placer.place(x, y, label, rate == 0));
       (p.value("pareto", false) ? front : others) += line;
     }
     PlotJob job;
@@ -354,15 +408,14 @@ std::vector<PlotSpec> decision_plots(const nlohmann::json& decision) {
               "tc rgb '#1f4f7f' notitle";
     }
     job.script = fmt::format(
-        "set logscale xy\nset xrange [{:g}:{:g}]\nset yrange [{:g}:*]\n"
-        "set clip two\nset format y '%g'\nset ytics add ('0' {:g})\n"
+        "set logscale xy\nset xrange [{:g}:{:g}]\nset yrange [{:g}:{:g}]\n"
+        "set clip two\nset format y '%g'\nset ytics {:g},10\nset ytics add ('0' {:g})\n"
         "set grid xtics ytics lc rgb '#d8d8d8'\n"
         "set xlabel 'per-entry cost (ns, log; median across repetitions)'\n"
         "set ylabel 'anomalies per million reads (log; bottom line = 0)'\n"
         "set key outside right top box\nset title {}\nplot {}\n",
-        std::pow(10.0, std::floor(std::log10(min_cost))),
-        std::pow(10.0, std::ceil(std::log10(max_cost)) + 0.5), floor_rate / 100, floor_rate,
-        Gnuplot::quote(spec.title), plot);
+        std::pow(10.0, axes.x_lo), std::pow(10.0, axes.x_hi), std::pow(10.0, axes.y_lo),
+        std::pow(10.0, axes.y_hi), floor_rate * 10, floor_rate, Gnuplot::quote(spec.title), plot);
     spec.job = std::move(job);
     out.push_back(std::move(spec));
   }
