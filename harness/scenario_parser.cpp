@@ -45,9 +45,11 @@ MapSpec parse_map(Fields f) {
   map.kind = *map_kind_from_string(f.one_of("kind", names_of_kinds()));
   map.entries = static_cast<uint32_t>(f.integer("entries", 1, kMaxEntries));
   map.keys = static_cast<uint32_t>(f.integer("keys", 1, kMaxEntries, map.entries));
-  if (is_array(map.kind) && map.keys > map.entries)
-    f.fail("keys",
-           fmt::format("an array of {} entries cannot hold {} keys", map.entries, map.keys));
+  // Writers keep every key of the set present: a map smaller than the set
+  // would fail at run time (E2BIG, or evictions an LRU map calls absent).
+  if (map.keys > map.entries)
+    f.fail("keys", fmt::format("a {} of {} entries cannot hold {} keys (keys ≤ entries)",
+                               to_string(map.kind), map.entries, map.keys));
   map.value_size = static_cast<uint32_t>(f.integer("value_size", 64, 1024, 64));
   if (!is_supported_value_size(map.value_size))
     f.fail("value_size", fmt::format("{} is not one of 64, 256, 1024", map.value_size));
@@ -151,7 +153,31 @@ RunSpec parse_run(Fields f, bool phased) {
   return run;
 }
 
+// The fields a scenario's top level may have, and where the run settings
+// that users most often put there by mistake belong.
+const std::set<std::string> kTopLevelFields = {"name",   "description", "condition", "map",
+                                               "writer", "readers",     "faults",    "run",
+                                               "sla",    "include"};
+const std::set<std::string> kRunFields = {"duration", "warmup", "repetitions", "interval",
+                                          "phases"};
+
+// Unknown top-level fields, in document order, before anything else is read:
+// the user's first mistake is reported first (`duration: banana` on line 2
+// before a missing `map` that the parser would only notice later).
+void check_top_level_fields(const Fields& f) {
+  for (const auto& entry : f.yaml()) {
+    const std::string key = entry.first.as<std::string>();
+    if (kTopLevelFields.contains(key)) continue;
+    const std::string hint =
+        kRunFields.contains(key) ? fmt::format(" ('{}' belongs under run:)", key) : std::string();
+    throw ConfigError(
+        f.file(), f.line_of(key), key,
+        fmt::format("unknown field{} (known here: {})", hint, fmt::join(kTopLevelFields, ", ")));
+  }
+}
+
 Scenario parse_one(Fields f, const fs::path& file) {
+  check_top_level_fields(f);
   Scenario s;
   s.file = file;
   s.name = f.string_or("name", file.stem().string());

@@ -137,6 +137,31 @@ TEST(ScenarioParser, MissingSectionIsRequired) {
   }
 }
 
+TEST(ScenarioParser, TheFirstMistakeInTheDocumentIsReportedFirst) {
+  // A misplaced run setting on line 2 comes before the missing map the
+  // parser would otherwise stop at.
+  try {
+    parse_scenarios("name: x\nduration: banana\nreaders: all\n", "m.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("m.yaml:2: field 'duration': unknown field ('duration' "
+                                    "belongs under run:)"));
+  }
+}
+
+TEST(ScenarioParser, KeysBeyondTheMapsEntriesAreRejectedAtParseTime) {
+  try {
+    parse_scenarios(
+        "name: x\nmap: {kind: hash, entries: 1024, keys: 4096}\nwriter: {driver: none}\n"
+        "readers: all\n",
+        "k.yaml");
+    FAIL() << "keys > entries accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("k.yaml:2: field 'map.keys': a hash of 1024 entries cannot "
+                                    "hold 4096 keys"));
+  }
+}
+
 TEST(ScenarioParser, MalformedYamlGivesTheLine) {
   try {
     parse_scenarios("name: x\nmap: {kind: hash\nwriter: 1\n", "bad.yaml");
