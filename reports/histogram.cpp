@@ -40,6 +40,9 @@ void LatencyHistogram::clear() {
 uint64_t LatencyHistogram::percentile(double q) const {
   if (count_ == 0) return 0;
   q = std::clamp(q, 0.0, 100.0);
+  // The 100th percentile is the largest sample, which is kept exactly: a
+  // bucket midpoint could be up to 0.4 % below it (op_max, pass_max gates).
+  if (q >= 100.0) return max_;
   const uint64_t rank = std::max<uint64_t>(
       1, static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_))));
   uint64_t seen = 0;

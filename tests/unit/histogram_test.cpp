@@ -99,5 +99,17 @@ TEST(LatencyHistogram, BucketsRebuildTheSamePercentiles) {
   EXPECT_EQ(rebuilt.count(), h.count());
 }
 
+TEST(LatencyHistogram, TheHundredthPercentileIsTheExactMaximum) {
+  // The last value of a wide bucket: the bucket's midpoint is far below it.
+  const size_t index = LatencyHistogram::index_of(1'000'000);
+  const uint64_t top =
+      LatencyHistogram::lower_bound_of(index) + LatencyHistogram::width_of(index) - 1;
+  LatencyHistogram h;
+  h.record(1000);
+  h.record(top);
+  EXPECT_EQ(h.percentile(100), top);
+  EXPECT_EQ(h.max(), top);
+}
+
 }  // namespace
 }  // namespace mapsla
