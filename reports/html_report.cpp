@@ -160,7 +160,7 @@ std::string render_html(const Report& report, const PlotRenderer* gnuplot) {
       out, report.decision.is_null() ? to_json(decide(report.cells, nullptr)) : report.decision,
       gnuplot);
   out +=
-      "<h2>Summary</h2>\n<p>Op-latency P99 by reader and condition (pooled over "
+      "<h2>Summary</h2>\n<p>Op-latency P99 by reader and condition (median across "
       "repetitions)";
   out += matrix.has_baseline ? ", its ratio to the same reader under <code>baseline</code> (×), "
                                "and the anomalies counted over all repetitions.</p>\n"
@@ -171,8 +171,9 @@ std::string render_html(const Report& report, const PlotRenderer* gnuplot) {
   plots_section(out, report, matrix, gnuplot);
 
   out +=
-      "<h2>Cells</h2>\n<p>Op percentiles pool all repetitions; the median of the "
-      "repetitions' P99s (the SLA gate's figure) comes with its bootstrap 95 % interval.</p>\n";
+      "<h2>Cells</h2>\n<p>Op percentiles are the median of the repetitions' figures (the SLA "
+      "gate's rule), the P99 with its bootstrap 95 % interval; P99.9 only where every "
+      "repetition has 100 000 samples; max is the largest op of any repetition.</p>\n";
   table(out, cells_table(report));
 
   if (const Table phases = phase_table(report); !phases.rows.empty()) {

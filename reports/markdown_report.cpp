@@ -45,7 +45,7 @@ std::string render_markdown(const Report& report) {
                                                      : report.decision);
   const Matrix matrix = build_matrix(report.cells);
   out += "## Summary\n\n";
-  out += "Op-latency P99 by reader and condition (pooled over repetitions)";
+  out += "Op-latency P99 by reader and condition (median across repetitions)";
   out += matrix.has_baseline
              ? ", its ratio to the same reader under `baseline` (×), and the anomalies counted "
                "over all repetitions.\n\n"
@@ -54,8 +54,9 @@ std::string render_markdown(const Report& report) {
   table(out, summary_table(matrix, report.cells));
 
   out +=
-      "\n## Cells\n\nOp percentiles pool all repetitions; the median of the repetitions' "
-      "P99s (the SLA gate's figure) comes with its bootstrap 95 % interval.\n\n";
+      "\n## Cells\n\nOp percentiles are the median of the repetitions' figures (the SLA "
+      "gate's rule), the P99 with its bootstrap 95 % interval; P99.9 only where every "
+      "repetition has 100 000 samples; max is the largest op of any repetition.\n\n";
   table(out, cells_table(report));
 
   if (const Table phases = phase_table(report); !phases.rows.empty()) {

@@ -1,8 +1,12 @@
 #include "reports/matrix.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include <fmt/format.h>
+
+#include "reports/statistics.h"
 
 #include "reports/terminal_report.h"
 
@@ -30,9 +34,12 @@ Matrix build_matrix(const std::vector<CellResult>& cells) {
     if (existing != row->conditions.end() && existing->second.status == CellStatus::ok) continue;
     MatrixEntry entry{cell.scenario, cell.status, cell.reason};
     if (!cell.repetitions.empty()) {
+      // The figure every output uses: the median of the repetitions' P99s
+      // (the SLA gate's rule), never a pooled P99.
       const RepetitionResult all = cell.pooled();
-      entry.p99_ns = all.op_latency.percentile(99);
       entry.samples = all.op_latency.count();
+      if (entry.samples)
+        entry.p99_ns = static_cast<uint64_t>(std::llround(median(op_percentiles(cell, 99))));
     }
     row->conditions[condition] = std::move(entry);
   }

@@ -122,8 +122,11 @@ Table summary_table(const Matrix& m, const std::vector<CellResult>& cells) {
 }
 
 Table cells_table(const Report& report) {
+  // One rule with the terminal, the matrix, Prometheus and the SLA gate:
+  // percentiles are medians across repetitions, P99.9 only where every
+  // repetition has the samples for it, max the largest sample of any.
   Table t{{"scenario", "condition", "reader", "mode", "status", "reps", "reads", "op p50", "op p99",
-           "op p99.9", "op max", "p99 median of reps [95 % CI]", "per entry", "anomalies"},
+           "op p99.9", "op max", "op p99 95 % CI", "per entry", "anomalies"},
           {false, false, false, false, false, true, true, true, true, true, true, true, true, true},
           {}};
   for (const auto& cell : report.cells) {
@@ -135,12 +138,15 @@ Table cells_table(const Report& report) {
       const CellStatistics stats = statistics_of(cell);
       row.push_back(std::to_string(cell.repetitions.size()));
       row.push_back(format_count(static_cast<double>(all.reads)));
-      const bool timed = all.op_latency.count() > 0;
-      for (uint64_t v : {op.p50, op.p99, op.p999, op.max})
-        row.push_back(timed ? ns_text(static_cast<double>(v)) : "no samples");
-      row.push_back(timed ? fmt::format("{} [{}–{}]", ns_text(stats.op_p99.median),
-                                        ns_text(stats.op_p99.ci_low), ns_text(stats.op_p99.ci_high))
-                          : "no samples");
+      const bool timed = all.op_latency.count() > 0 && !stats.op_p99.values.empty();
+      const bool p999 = stats.min_samples_per_repetition >= kSamplesForP999;
+      row.push_back(timed ? ns_text(stats.op_p50.median) : "no samples");
+      row.push_back(timed ? ns_text(stats.op_p99.median) : "no samples");
+      row.push_back(timed && p999 ? ns_text(stats.op_p999.median) : "—");
+      row.push_back(timed ? ns_text(static_cast<double>(op.max)) : "no samples");
+      row.push_back(
+          timed ? fmt::format("{}–{}", ns_text(stats.op_p99.ci_low), ns_text(stats.op_p99.ci_high))
+                : "no samples");
       row.push_back(all.reads ? ns_text(all.per_entry_ns()) : "–");
       row.push_back(rate(all.anomalies.total(), all.reads));
     } else {
