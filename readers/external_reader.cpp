@@ -182,6 +182,16 @@ void ExternalReader::parse_options(Fields& f, ExternalConfig& c) {
     c.run_as_label = "privileged (mapsla's uid and capabilities)";
   if (f.has("timeout")) c.timeout = f.duration("timeout", 10ms, std::chrono::hours(1));
   c.env = read_env(f);
+  // Two external readers in one scenario are told apart by name in every
+  // report, the SLA's `reader:` selector and the decision view.
+  if (f.has("name")) {
+    static const std::regex name_re("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
+    c.name = f.string("name");
+    if (!std::regex_match(c.name, name_re))
+      f.fail("name", fmt::format("'{}' is not a reader name (letters, digits, '.', '_', '-'; "
+                                 "at most 32)",
+                                 c.name));
+  }
 }
 
 ReaderDescriptor ExternalReader::descriptor() {
@@ -469,6 +479,7 @@ void ExternalReader::end_window() {
 
 std::vector<std::pair<std::string, std::string>> ExternalReader::settings() const {
   std::vector<std::pair<std::string, std::string>> out = {
+      {"name", config_.name},
       {"command", fmt::format("{}", fmt::join(config_.command, " "))},
       {"run_as", config_.run_as_label},
       {"batch_size", std::to_string(config_.batch_size)},

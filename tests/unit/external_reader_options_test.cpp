@@ -114,6 +114,21 @@ TEST(ExternalReaderEnvironment, MinimalSystemPathLocaleAndTheScenariosEnvOnly) {
   EXPECT_EQ(env, expected);
 }
 
+TEST(ExternalReaderOptions, ANameTellsTwoExternalReadersApart) {
+  const auto s = parse_scenarios(
+      scenario("{reader: external, mode: lookup, name: agent-a, command: [/bin/true]}\n"
+               "  - {reader: external, mode: lookup, name: agent-b, command: [/bin/true]}"),
+      "s.yaml");
+  std::vector<std::string> names;
+  for (const auto& spec : s[0].readers) {
+    Fields options = *spec.options;
+    names.emplace_back(builtin_readers().find(spec.reader)->create(spec.mode, options)->name());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"agent-a", "agent-b"}));
+  EXPECT_THAT(error_of("{reader: external, name: 'a b', command: [/bin/true]}"),
+              HasSubstr("is not a reader name"));
+}
+
 TEST(ExternalReaderEnvironment, EnvMistakesAreOneLineErrors) {
   EXPECT_THAT(error_of("{reader: external, command: [/bin/true], env: [A]}"),
               HasSubstr("expected a mapping of NAME: value"));
