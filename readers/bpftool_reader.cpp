@@ -15,8 +15,8 @@
 
 #include "harness/util/affinity.h"
 #include "harness/util/clock.h"
-#include "harness/util/signals.h"
 #include "harness/util/process.h"
+#include "harness/util/signals.h"
 
 extern char** environ;
 
@@ -255,8 +255,7 @@ ReaderDescriptor BpftoolReader::descriptor() {
             using namespace std::chrono_literals;
             const auto timeout = options.duration("timeout", 10ms, std::chrono::hours(1),
                                                   std::chrono::nanoseconds(kDefaultTimeout));
-            return std::make_unique<BpftoolReader>(
-                find_executable("bpftool"), timeout);
+            return std::make_unique<BpftoolReader>(find_executable("bpftool"), timeout);
           }};
 }
 

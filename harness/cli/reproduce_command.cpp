@@ -86,9 +86,8 @@ std::vector<std::string> embedded_commands(const std::vector<RecordedScenario>& 
 // a plain name.
 bool valid_run_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
-  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_';
-  });
+  return std::all_of(id.begin(), id.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
 }
 
 json read_json_file(const std::string& file) {
@@ -329,9 +328,9 @@ int reproduce_command(const ReproduceArgs& args, const std::vector<std::string>&
     recorded = selected(recorded_scenarios(report, args.report), args.only, args.report);
     if (report.contains("run_id") &&
         (!report["run_id"].is_string() || !valid_run_id(report["run_id"].get<std::string>())))
-      throw ReportError(args.report, "run_id",
-                        fmt::format("{} is not a run id (letters, digits, '-', '_')",
-                                    report["run_id"].dump()));
+      throw ReportError(
+          args.report, "run_id",
+          fmt::format("{} is not a run id (letters, digits, '-', '_')", report["run_id"].dump()));
   } catch (const ReportError& e) {
     std::cerr << "mapsla: " << e.what() << '\n';
     return exit_code::kBadInput;

@@ -359,8 +359,7 @@ TEST_F(ExternalReaderTest, ExitStatusThreeIsNotApplicableWithTheReason) {
 }
 
 TEST_F(ExternalReaderTest, BpftoolReadsQuietMapsCleanly) {
-  if (find_executable("bpftool").empty())
-    MAPSLA_SKIP_OR_FAIL("bpftool not installed");
+  if (find_executable("bpftool").empty()) MAPSLA_SKIP_OR_FAIL("bpftool not installed");
   for (const char* kind : {"hash", "percpu_array"}) {
     const auto cells = run_yaml(std::string("map: {kind: ") + kind +
                                 ", entries: 1024, value_size: 64}\n"
