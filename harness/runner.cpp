@@ -116,6 +116,8 @@ CellPlan plan_cells(const Scenario& scenario, const KernelFeatures& features) {
     cell.condition = scenario.condition.empty() ? scenario.name : scenario.condition;
     cell.settings = reader->settings();
     cell.settings.emplace_back("cpus", format_cpu_list(spec.cpus));
+    if (spec.test_slowdown != 1.0)
+      cell.settings.emplace_back("test_slowdown", fmt::format("{:g}", spec.test_slowdown));
     const Applicability applicability = reader->applies_to(target_spec);
     if (!applicability.applicable) {
       cell.status = CellStatus::not_applicable;
@@ -151,6 +153,7 @@ void attach_readers(CellPlan& plan, const ReadTarget& target, const VersionBoard
       slot.reader->attach(target);
       slot.attached = true;
       slot.oracle = std::make_unique<Oracle>(target, board, slot.reader->entries_per_block());
+      slot.oracle->block().set_slowdown(slot.spec->test_slowdown);
     } catch (const std::exception& e) {
       const Classified c = classify_current(e);
       CellResult& cell = plan.cells[slot.cell];

@@ -49,6 +49,9 @@ struct ReaderSpec {
   std::string reader;  // registry name
   std::string mode;
   std::vector<int> cpus = {0};
+  // Test-only: every timed op of a built-in reader takes this many times as
+  // long (ReadBlock::set_slowdown), to measure what `mapsla compare` detects.
+  double test_slowdown = 1.0;
   std::optional<Fields> options;  // the strategy's own fields, re-read at creation
 };
 

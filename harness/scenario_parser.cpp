@@ -98,6 +98,13 @@ ReaderSpec parse_reader(Fields f, const MapSpec& map) {
                   : f.one_of("mode", descriptor->modes, descriptor->modes.front());
   spec.cpus = f.cpu_list("cpus", std::vector<int>{0});
   check_cpus_exist(f, "cpus", spec.cpus);
+  if (f.has("test_slowdown")) {
+    if (descriptor->times_itself)
+      f.fail("test_slowdown",
+             fmt::format("does not apply to {}: it is another program that times its own ops",
+                         spec.reader));
+    spec.test_slowdown = f.number("test_slowdown", 1.0, 100.0);
+  }
   // The rest of the mapping is the strategy's: let it read (and reject) them
   // now, on a copy, so errors surface at load time with their line.
   Fields options = f;
@@ -115,7 +122,7 @@ std::vector<ReaderSpec> all_readers() {
   std::vector<ReaderSpec> out;
   for (const auto& d : builtin_readers().all())
     for (const auto& mode : d.modes)
-      out.push_back({d.name, mode, {0}, std::nullopt});
+      out.push_back({d.name, mode, {0}, 1.0, std::nullopt});
   return out;
 }
 

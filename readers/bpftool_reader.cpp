@@ -256,7 +256,9 @@ ReaderDescriptor BpftoolReader::descriptor() {
             const auto timeout = options.duration("timeout", 10ms, std::chrono::hours(1),
                                                   std::chrono::nanoseconds(kDefaultTimeout));
             return std::make_unique<BpftoolReader>(find_executable("bpftool"), timeout);
-          }};
+          },
+          {},
+          /*times_itself=*/true};
 }
 
 Applicability BpftoolReader::applies_to(const TargetSpec&) const {

@@ -210,7 +210,9 @@ ReaderDescriptor ExternalReader::descriptor() {
                 !why.empty())
               options.fail("command", why + " (the reader runs as " + config.run_as_label + ")");
             return std::make_unique<ExternalReader>(std::move(config));
-          }};
+          },
+          {},
+          /*times_itself=*/true};
 }
 
 Applicability ExternalReader::applies_to(const TargetSpec& target) const {

@@ -53,7 +53,9 @@ ReaderDescriptor go_cilium_descriptor() {
               return why_not_applicable(mode, target);
             };
             return std::make_unique<ExternalReader>(std::move(config));
-          }};
+          },
+          {},
+          /*times_itself=*/true};
 }
 
 }  // namespace mapsla

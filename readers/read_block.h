@@ -14,6 +14,8 @@
 #include <memory>
 #include <span>
 
+#include "harness/util/clock.h"
+
 namespace mapsla {
 
 class ReadBlock {
@@ -55,9 +57,15 @@ class ReadBlock {
     entries_ += n;
   }
   void end_op(uint64_t now) {
+    if (stretch_ != 0) [[unlikely]]
+      now = stretched(now);
     op_latency_[ops_++] = now - last_;
     last_ = now;
   }
+  // Test-only (a reader's `test_slowdown:`): every op takes `factor` times
+  // as long, by busy-waiting after it, so a known slowdown can be injected
+  // to measure what `mapsla compare` detects. 1 is off.
+  void set_slowdown(double factor) { stretch_ = factor > 1.0 ? factor - 1.0 : 0.0; }
   size_t room() const { return ops_ >= capacity_ ? 0 : capacity_ - entries_; }
   bool full() const { return room() == 0; }
 
@@ -89,6 +97,14 @@ class ReadBlock {
   std::unique_ptr<uint16_t[]> attempts_;
   std::unique_ptr<std::byte[]> values_;
   std::unique_ptr<uint64_t[]> op_latency_;
+  double stretch_ = 0;
+
+  uint64_t stretched(uint64_t now) const {
+    const uint64_t until = now + static_cast<uint64_t>(static_cast<double>(now - last_) * stretch_);
+    while (now < until)
+      now = now_ns();
+    return now;
+  }
 };
 
 // Receives a reader's blocks. flush() consumes the block (it is empty

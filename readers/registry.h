@@ -25,6 +25,9 @@ struct ReaderDescriptor {
   // is loaded (e.g. batch_size ≤ max_entries), so such an error is reported
   // as FILE:LINE too. `map` has kind, value_size and entries set.
   std::function<void(Fields& options, const TargetSpec& map)> check;
+  // The strategy is another program that times its own ops (frames, a
+  // process run): harness-side knobs on op timing do not apply to it.
+  bool times_itself = false;
 };
 
 class ReaderRegistry {

@@ -1,51 +1,67 @@
 // `mapsla compare BASE NEW`: did a change make readers slower or less
 // correct? Cells are matched by scenario, reader and mode; for each cell that
-// is `ok` in both reports, every metric (op P50, op P99, per-entry cost, the
-// anomaly rate of every class seen, and of all classes together) is compared
-// on its per-repetition values: the change of the medians, and a two-sided
-// Mann–Whitney U test of the two sets of repetition values (statistics.h),
-// as Google Benchmark's compare.py does.
+// is `ok` in both reports, every metric is compared (docs/sla.md, "compare"):
 //
-// A change is a *regression* when the metric got worse (every metric here is
-// better lower) by more than the threshold AND the test says p < α. With few
-// repetitions the test cannot reach α at all (3 vs 3: p ≥ 0.1); the
-// comparison then says so in a note rather than calling noise a regression.
+// - Latency (op P50, op P99, per-entry cost): the figure is the median of the
+//   repetitions, as everywhere else. Its change is judged by a bootstrap of
+//   the ratio NEW ÷ BASE: each replicate redraws both runs' repetitions and
+//   their samples (cell_replicates), so the interval carries the drift
+//   between windows and the finite samples. p is the bootstrap's evidence
+//   that the change lies beyond the threshold.
+// - Anomaly rates (all classes, and each class seen): the counts of all
+//   repetitions over all their reads (pooled, and labelled so), judged by an
+//   exact conditional binomial test; when the repetitions scatter more than
+//   Poisson counts would, the counts are scaled down by that dispersion
+//   first, so a racy condition's run-to-run noise is not a finding.
+//
+// Every p-value of the comparison (cells × metrics) goes through
+// Benjamini–Hochberg; a change is a *regression* when it is worse (every
+// metric here is better lower) by more than the threshold AND its adjusted
+// q < α, which bounds the expected share of false findings at α.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "reports/result.h"
-#include "reports/statistics.h"
 
 namespace mapsla {
 
 struct CompareOptions {
-  double threshold_pct = 5.0;  // relative change that counts, in percent
-  double alpha = 0.05;         // significance level of the U test
+  double threshold_pct = 10.0;  // relative change that counts, in percent
+  double alpha = 0.05;          // false-discovery rate over all metrics of all cells
+  int resamples = 2000;         // bootstrap replicates per run and cell
 };
 
 enum class ChangeVerdict {
   unchanged,        // within the threshold
-  regression,       // worse beyond the threshold, p < α
-  improvement,      // better beyond the threshold, p < α
-  not_significant,  // beyond the threshold, but p >= α
+  regression,       // worse beyond the threshold, q < α
+  improvement,      // better beyond the threshold, q < α
+  not_significant,  // beyond the threshold, but q >= α
 };
 
 struct MetricComparison {
-  std::string metric;   // "op p50", "op p99", "per entry", "torn /M", "anomalies /M"
-  bool latency = true;  // ns; else a rate per million reads
-  std::vector<double> base_values, new_values;
-  double base_median = 0, new_median = 0;
+  std::string metric;   // "op p50", "op p99", "per entry", "torn /M (pooled)", …
+  bool latency = true;  // ns, median of repetitions; else anomalies per million reads, pooled
+  double base_value = 0, new_value = 0;
   double change = 0;  // (new − base) ÷ base; ±inf from 0; 0 when both are 0
-  MannWhitneyResult test;
+  // Latency: the bootstrap's 95 % interval of the change; rates have none.
+  bool has_interval = false;
+  double ci_low = 0, ci_high = 0;
+  // Rates: the counts and reads behind them, and the dispersion the counts
+  // were scaled by (1: Poisson-like).
+  uint64_t base_count = 0, new_count = 0, base_reads = 0, new_reads = 0;
+  double dispersion = 1;
+  double p_value = 1;  // before the false-discovery-rate adjustment
+  double q_value = 1;  // Benjamini–Hochberg over the whole comparison
   ChangeVerdict verdict = ChangeVerdict::unchanged;
 };
 
 struct CellComparison {
   std::string scenario, reader, mode;
+  size_t base_repetitions = 0, new_repetitions = 0;
   std::vector<MetricComparison> metrics;
-  double min_p = 0;  // smallest p-value these repetition counts allow
 };
 
 struct Comparison {
@@ -54,19 +70,23 @@ struct Comparison {
   std::string base_run, new_run;    // "run abcd1234 · 2026-11-22T02:00:00Z"
   std::vector<CellComparison> cells;
   std::vector<std::string> not_compared;  // "quiet / naive keys: only in NEW", …
-  std::vector<std::string> notes;         // α unreachable, different machines
+  std::vector<std::string> notes;         // single repetitions, different machines
+  size_t tests = 0;                       // p-values the adjustment ran over
 
   size_t count(ChangeVerdict verdict) const;
-  // True when some change beyond the threshold could not be tested at α
-  // because there are too few repetitions.
-  bool inconclusive() const;
 };
 
 Comparison compare_reports(const Report& base, const Report& next, const CompareOptions& options);
 
+// Exact two-sided test of equal rates for k1 events in n1 trials against k2
+// in n2 (conditional on k1 + k2, binomial with p = n2 ÷ (n1 + n2)).
+double exact_rate_test(uint64_t k1, double n1, uint64_t k2, double n2);
+// Benjamini–Hochberg adjusted p-values (q-values), in the input order.
+std::vector<double> benjamini_hochberg(const std::vector<double>& p_values);
+
 std::string render_compare_text(const Comparison& comparison);
 // GitHub-flavoured Markdown for a pull-request comment: a table with ▲/▼,
-// p-values, the notes and a verdict line.
+// intervals, q-values, the notes and a verdict line.
 std::string render_compare_markdown(const Comparison& comparison);
 
 }  // namespace mapsla

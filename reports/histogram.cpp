@@ -20,9 +20,31 @@ uint64_t LatencyHistogram::width_of(size_t index) {
   return uint64_t{1} << (exponent - kSubBucketBits);
 }
 
+void LatencyHistogram::cover(size_t index) {
+  if (counts_.empty()) {
+    first_ = index;
+    counts_.assign(1, 0);
+    return;
+  }
+  if (index >= first_ && index - first_ < counts_.size()) return;
+  const size_t slack = counts_.size() / 2;
+  if (index < first_) {
+    const size_t new_first = std::min(index, first_ > slack ? first_ - slack : 0);
+    counts_.insert(counts_.begin(), first_ - new_first, 0);
+    first_ = new_first;
+  } else {
+    const size_t end = std::min(kBuckets, std::max(index + 1, first_ + counts_.size() + slack));
+    counts_.resize(end - first_, 0);
+  }
+}
+
 void LatencyHistogram::merge(const LatencyHistogram& other) {
-  for (size_t i = 0; i < kBuckets; ++i)
-    counts_[i] += other.counts_[i];
+  if (!other.counts_.empty()) {
+    cover(other.first_);
+    cover(other.first_ + other.counts_.size() - 1);
+    for (size_t i = 0; i < other.counts_.size(); ++i)
+      counts_[other.first_ + i - first_] += other.counts_[i];
+  }
   count_ += other.count_;
   sum_ += other.sum_;
   max_ = std::max(max_, other.max_);
@@ -30,7 +52,8 @@ void LatencyHistogram::merge(const LatencyHistogram& other) {
 }
 
 void LatencyHistogram::clear() {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  counts_.clear();
+  first_ = 0;
   count_ = 0;
   sum_ = 0;
   max_ = 0;
@@ -46,9 +69,10 @@ uint64_t LatencyHistogram::percentile(double q) const {
   const uint64_t rank = std::max<uint64_t>(
       1, static_cast<uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_))));
   uint64_t seen = 0;
-  for (size_t i = 0; i < kBuckets; ++i) {
-    seen += counts_[i];
+  for (size_t k = 0; k < counts_.size(); ++k) {
+    seen += counts_[k];
     if (seen >= rank) {
+      const size_t i = first_ + k;
       const uint64_t mid = lower_bound_of(i) + (width_of(i) - 1) / 2;
       return std::clamp(mid, min_, max_);
     }
@@ -58,8 +82,8 @@ uint64_t LatencyHistogram::percentile(double q) const {
 
 std::vector<std::pair<uint64_t, uint64_t>> LatencyHistogram::buckets() const {
   std::vector<std::pair<uint64_t, uint64_t>> out;
-  for (size_t i = 0; i < kBuckets; ++i)
-    if (counts_[i]) out.emplace_back(lower_bound_of(i), counts_[i]);
+  for (size_t k = 0; k < counts_.size(); ++k)
+    if (counts_[k]) out.emplace_back(lower_bound_of(first_ + k), counts_[k]);
   return out;
 }
 

@@ -4,6 +4,11 @@
 // the relative error of any percentile is at most 0.4 % (tested against exact
 // sorting in tests/unit/histogram_test.cpp). Recording is one clz and one
 // increment; merging is element-wise.
+//
+// Only the span of buckets between the smallest and the largest value seen
+// is stored (an empty histogram holds no buckets): a run keeps several
+// histograms per cell and repetition, and the full 7 424-bucket array would
+// make a long run's memory grow by tens of megabytes per repetition.
 #pragma once
 
 #include <array>
@@ -20,11 +25,14 @@ class LatencyHistogram {
   static constexpr uint64_t kExactBelow = uint64_t{1} << (kSubBucketBits + 1);  // 256
   static constexpr size_t kBuckets = kExactBelow + (63 - kSubBucketBits) * (1u << kSubBucketBits);
 
-  LatencyHistogram() : counts_(kBuckets, 0) {}
+  LatencyHistogram() = default;
 
   void record(uint64_t value) { record_n(value, 1); }
   void record_n(uint64_t value, uint64_t n) {
-    counts_[index_of(value)] += n;
+    const size_t i = index_of(value);
+    if (i < first_ || i - first_ >= counts_.size()) [[unlikely]]
+      cover(i);
+    counts_[i - first_] += n;
     count_ += n;
     sum_ += static_cast<double>(value) * static_cast<double>(n);
     if (value > max_) max_ = value;
@@ -38,6 +46,7 @@ class LatencyHistogram {
   uint64_t min() const { return count_ ? min_ : 0; }
   double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0.0; }
   double sum() const { return sum_; }
+  size_t stored_buckets() const { return counts_.size(); }
   // Nearest-rank percentile, q in [0, 100]; 0 for an empty histogram.
   uint64_t percentile(double q) const;
 
@@ -63,7 +72,12 @@ class LatencyHistogram {
   static uint64_t width_of(size_t index);
 
  private:
-  std::vector<uint64_t> counts_;
+  // Grows the stored span to include bucket `index`, with some slack so a
+  // widening range costs amortized O(1) per recorded value.
+  void cover(size_t index);
+
+  std::vector<uint64_t> counts_;  // buckets [first_, first_ + counts_.size())
+  size_t first_ = 0;
   uint64_t count_ = 0;
   double sum_ = 0;
   uint64_t max_ = 0;

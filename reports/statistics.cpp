@@ -150,51 +150,6 @@ std::vector<double> latency_values(const CellResult& cell, double q, bool pass) 
   return out;
 }
 
-double normal_sf(double z) {
-  return 0.5 * std::erfc(z / std::sqrt(2.0));
-}
-
-// Frequencies of U for sample sizes m <= n (no ties): f[u] = number of
-// arrangements with that U, from f(i, j, u) = f(i−1, j, u−j) + f(i, j−1, u).
-std::vector<double> u_frequencies(size_t m, size_t n) {
-  if (m > n) std::swap(m, n);
-  // by_i[i] holds f(i, j, ·) for the current j.
-  // With j = 0 (or i = 0) there is one arrangement, and its U is 0.
-  std::vector<std::vector<double>> by_i(m + 1, std::vector<double>{1.0});
-  for (size_t j = 1; j <= n; ++j) {
-    for (size_t i = 1; i <= m; ++i) {
-      std::vector<double> next(i * j + 1, 0.0);
-      const auto& left = by_i[i];  // f(i, j−1, ·)
-      for (size_t u = 0; u < left.size(); ++u)
-        next[u] += left[u];
-      const auto& down = by_i[i - 1];  // f(i−1, j, ·), already advanced to j
-      for (size_t u = 0; u < down.size(); ++u)
-        next[u + j] += down[u];
-      by_i[i] = std::move(next);
-    }
-  }
-  return by_i[m];
-}
-
-double exact_two_sided_p(double u_min, size_t n1, size_t n2) {
-  const std::vector<double> f = u_frequencies(n1, n2);
-  double total = 0, below = 0;
-  for (size_t u = 0; u < f.size(); ++u) {
-    total += f[u];
-    if (static_cast<double>(u) <= u_min) below += f[u];
-  }
-  return std::min(1.0, 2.0 * below / total);
-}
-
-double asymptotic_two_sided_p(double u_max, size_t n1, size_t n2, double tie_term) {
-  const double n = static_cast<double>(n1 + n2);
-  const double n1n2 = static_cast<double>(n1) * static_cast<double>(n2);
-  const double variance = n1n2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)));
-  if (variance <= 0) return 1.0;
-  const double z = (u_max - n1n2 / 2.0 - 0.5) / std::sqrt(variance);
-  return std::min(1.0, 2.0 * normal_sf(z));
-}
-
 }  // namespace
 
 double median(std::vector<double> values) {
@@ -326,47 +281,32 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
   return stats;
 }
 
-MannWhitneyResult mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y) {
-  MannWhitneyResult result;
-  const size_t n1 = x.size(), n2 = y.size();
-  if (n1 == 0 || n2 == 0) return result;
-  std::vector<std::pair<double, int>> all;
-  for (double v : x)
-    all.emplace_back(v, 0);
-  for (double v : y)
-    all.emplace_back(v, 1);
-  std::sort(all.begin(), all.end());
-  double rank_sum_x = 0, tie_term = 0;
-  bool ties = false;
-  for (size_t i = 0; i < all.size();) {
-    size_t j = i;
-    while (j < all.size() && all[j].first == all[i].first)
-      ++j;
-    const double t = static_cast<double>(j - i);
-    const double mid_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
-    for (size_t k = i; k < j; ++k)
-      if (all[k].second == 0) rank_sum_x += mid_rank;
-    if (t > 1) {
-      ties = true;
-      tie_term += t * t * t - t;
+CellReplicates cell_replicates(const CellResult& cell, const BootstrapOptions& options) {
+  CellReplicates out;
+  std::vector<Stratum> strata;
+  for (const auto& rep : cell.repetitions)
+    if (measured(rep)) strata.push_back(stratum_of(rep));
+  if (strata.empty()) return out;
+  std::mt19937_64 rng(options.seed);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<size_t> pick(0, strata.size() - 1);
+  const size_t b_count = static_cast<size_t>(std::max(1, options.resamples));
+  std::vector<uint64_t> counts;
+  std::vector<double> r50(strata.size()), r99(strata.size()), rpe(strata.size());
+  for (size_t b = 0; b < b_count; ++b) {
+    for (size_t r = 0; r < strata.size(); ++r) {
+      const Stratum& s = strata[pick(rng)];
+      resample(s, rng, counts);
+      const Figures f = figures_of(s, counts);
+      r50[r] = f.p50;
+      r99[r] = f.p99;
+      rpe[r] = std::max(0.0, s.per_entry * (1.0 + s.relative_se * normal(rng)));
     }
-    i = j;
+    out.op_p50.push_back(median(r50));
+    out.op_p99.push_back(median(r99));
+    out.per_entry.push_back(median(rpe));
   }
-  const double n1d = static_cast<double>(n1);
-  result.u1 = rank_sum_x - n1d * (n1d + 1.0) / 2.0;
-  result.u2 = n1d * static_cast<double>(n2) - result.u1;
-  result.exact = !ties && (n1 <= 8 || n2 <= 8);
-  if (result.exact)
-    result.p_value = exact_two_sided_p(std::min(result.u1, result.u2), n1, n2);
-  else
-    result.p_value = asymptotic_two_sided_p(std::max(result.u1, result.u2), n1, n2, tie_term);
-  return result;
-}
-
-double mann_whitney_min_p(size_t n1, size_t n2) {
-  if (n1 == 0 || n2 == 0) return 1.0;
-  if (n1 <= 8 || n2 <= 8) return exact_two_sided_p(0, n1, n2);
-  return asymptotic_two_sided_p(static_cast<double>(n1) * static_cast<double>(n2), n1, n2, 0);
+  return out;
 }
 
 }  // namespace mapsla

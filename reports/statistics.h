@@ -1,6 +1,6 @@
 // Statistics behind the figures people gate on: the spread of a figure across
-// repetitions, its bootstrap confidence interval, and the Mann–Whitney U test
-// `mapsla compare` uses. Pure functions of the result model; deterministic
+// repetitions, its bootstrap confidence interval, and the replicates
+// `mapsla compare` builds its intervals from. Pure functions of the result model; deterministic
 // (the bootstrap RNG is seeded with a constant), so the same report always
 // yields the same intervals.
 //
@@ -15,8 +15,8 @@
 // cost scales with the mean op latency, whose bootstrap distribution is drawn
 // from its normal limit, mean ± standard error.) It covers the
 // uncertainty of finite samples within the windows. Drift between windows is
-// shown separately as min–max, and compare tests it with Mann–Whitney U over
-// the repetition values. Samples are treated as independent; latency bursts
+// shown separately as min–max, and compare's replicates (cell_replicates)
+// also redraw the repetitions. Samples are treated as independent; latency bursts
 // make them mildly autocorrelated, so the interval is somewhat optimistic.
 #pragma once
 
@@ -82,21 +82,14 @@ std::vector<double> entries_per_s_values(const CellResult& cell);
 // Anomalies of every class per million reads, per repetition.
 std::vector<double> anomaly_rate_values(const CellResult& cell);
 
-// Mann–Whitney U, two-sided, as scipy.stats.mannwhitneyu(x, y) with its
-// defaults (what Google Benchmark's compare.py calls): the exact distribution
-// when there are no ties and one sample has at most 8 values, otherwise the
-// normal approximation with tie correction and continuity correction.
-struct MannWhitneyResult {
-  double u1 = 0;       // U of x: pairs (x_i, y_j) with x_i > y_j, ties counting ½
-  double u2 = 0;       // n1·n2 − u1
-  double p_value = 1;  // 1 when every value is tied (no evidence of a shift)
-  bool exact = false;
+// Bootstrap replicates of a cell's median-of-repetitions figures, for
+// comparing two runs (`mapsla compare`). Unlike cell_statistics' interval,
+// each replicate first draws the repetitions with replacement, then redraws
+// each drawn repetition's samples: the spread then carries the drift between
+// windows as well as the finite samples, which is what separates two runs.
+struct CellReplicates {
+  std::vector<double> op_p50, op_p99, per_entry;  // BootstrapOptions::resamples each
 };
-MannWhitneyResult mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y);
-// The smallest two-sided p-value the test can give for these sizes (complete
-// separation, no ties): 2 / C(n1 + n2, n1) when exact. With 3 vs 3 it is 0.1,
-// so no α below that can be reached without ties (with ties scipy's normal
-// approximation, which this follows, can go lower: 0.047 for {a,a,a} vs {b,b,b}).
-double mann_whitney_min_p(size_t n1, size_t n2);
+CellReplicates cell_replicates(const CellResult& cell, const BootstrapOptions& options);
 
 }  // namespace mapsla

@@ -1,6 +1,6 @@
-// `mapsla compare BASE.json NEW.json`: per-cell changes and a Mann–Whitney U
-// test over repetitions (reports/compare.h). Exit 1 on a significant
-// regression beyond --threshold, 0 otherwise, 2 on bad input.
+// `mapsla compare BASE.json NEW.json`: per-cell changes, bootstrap intervals
+// and exact count tests under a false-discovery-rate bound (reports/compare.h). Exit 1 on a
+// significant regression beyond --threshold, 0 otherwise, 2 on bad input.
 #include <iostream>
 #include <memory>
 
@@ -17,8 +17,8 @@ namespace {
 struct CompareArgs {
   std::string base;
   std::string next;
-  double threshold = 5.0;
-  double alpha = 0.05;
+  double threshold = CompareOptions{}.threshold_pct;
+  double alpha = CompareOptions{}.alpha;
   std::string format = "text";
 };
 
@@ -35,7 +35,8 @@ int compare_command(const CompareArgs& args) {
     std::cerr << "mapsla: " << e.what() << '\n';
     return exit_code::kBadInput;
   }
-  Comparison comparison = compare_reports(base, next, {args.threshold, args.alpha});
+  Comparison comparison =
+      compare_reports(base, next, {args.threshold, args.alpha, CompareOptions{}.resamples});
   comparison.base_name = args.base;
   comparison.new_name = args.next;
   if (comparison.cells.empty()) {
@@ -58,9 +59,10 @@ void add_compare_command(CLI::App& app) {
       "compare", "Compare two reports: exit 1 on a significant regression beyond --threshold");
   compare->add_option("base", args->base, "The baseline report.json")->required();
   compare->add_option("new", args->next, "The report to judge")->required();
-  compare->add_option("--threshold", args->threshold, "Relative change that counts, in % (5)")
+  compare->add_option("--threshold", args->threshold, "Relative change that counts, in % (10)")
       ->check(CLI::NonNegativeNumber);
-  compare->add_option("--alpha", args->alpha, "Significance level of the U test (0.05)");
+  compare->add_option("--alpha", args->alpha,
+                      "False-discovery rate over all cells and metrics (0.05)");
   compare->add_option("--format", args->format, "text or markdown (a pull-request comment)")
       ->check(CLI::IsMember({"text", "markdown"}));
   compare->callback([args] { set_exit_status(compare_command(*args)); });

@@ -87,6 +87,31 @@ TEST(LatencyHistogram, MergeEqualsRecordingEverythingInOne) {
   EXPECT_DOUBLE_EQ(a.mean(), all.mean());
 }
 
+TEST(LatencyHistogram, StoresOnlyTheSpanItSawAndMergesDisjointSpans) {
+  LatencyHistogram low, high, both;
+  EXPECT_EQ(low.stored_buckets(), 0u);  // empty histograms cost nothing
+  for (uint64_t v = 1'000; v < 2'000; v += 7) {
+    low.record(v);
+    both.record(v);
+  }
+  EXPECT_LE(low.stored_buckets(), 2u * 128u);             // one octave, with slack
+  for (uint64_t v = 50'000'000; v > 1'000'000; v /= 3) {  // added downward: grows at the front
+    high.record(v);
+    both.record(v);
+  }
+  high.record(UINT64_MAX);
+  both.record(UINT64_MAX);
+  LatencyHistogram merged = high;
+  merged.merge(low);
+  for (double q : {0.0, 10.0, 50.0, 90.0, 99.0, 100.0})
+    EXPECT_EQ(merged.percentile(q), both.percentile(q)) << q;
+  EXPECT_EQ(merged.buckets(), both.buckets());
+  EXPECT_LE(merged.stored_buckets(), LatencyHistogram::kBuckets);
+  merged.clear();
+  EXPECT_EQ(merged.stored_buckets(), 0u);
+  EXPECT_EQ(merged.percentile(50), 0u);
+}
+
 TEST(LatencyHistogram, BucketsRebuildTheSamePercentiles) {
   LatencyHistogram h, rebuilt;
   for (uint64_t v = 100; v < 1'000'000; v = v * 11 / 10 + 1)
