@@ -42,273 +42,362 @@ bool wait_until_due(uint64_t due, Over over) {
   return !over();
 }
 
+// One window. Two threads share it: the reader thread (read_window and the
+// steps below it) runs passes and files their results by phase; the
+// calling thread (drive) moves the phases along on time, runs the faults'
+// start/verify/stop and reports progress. They share only the atomics and
+// the done flag; everything else belongs to one side.
+class Window {
+ public:
+  Window(Reader& reader, Oracle& oracle, const std::vector<int>& cpus, const RunSpec& run,
+         const VersionBoard& board, int index, const WindowPhases* phases,
+         const std::function<void(const WindowProgress&)>& on_progress)
+      : reader_(reader),
+        oracle_(oracle),
+        cpus_(cpus),
+        run_(run),
+        board_(board),
+        index_(index),
+        phases_(phases),
+        on_progress_(on_progress),
+        phased_(phases != nullptr),
+        phase_results_(phased_ ? 3 : 0),
+        planned_ns_(ns(run.warmup) + (phased_ ? ns(phases->durations.total()) : ns(run.duration))),
+        began_(now_ns()) {}
+
+  WindowResult run() {
+    std::thread worker([this] { read_window(); });
+    drive(worker);
+    if (reader_error_) std::rethrow_exception(reader_error_);
+    if (fault_error_) std::rethrow_exception(fault_error_);
+    return assemble();
+  }
+
+ private:
+  // ---- reader thread -------------------------------------------------------
+
+  void read_window() {
+    struct SignalDone {  // on every path, so drive() stops waiting
+      Window& w;
+      ~SignalDone() {
+        w.oracle_.set_live(nullptr);
+        w.oracle_.set_flush_observer({});
+        const std::lock_guard lock(w.done_mutex_);
+        w.done_ = true;
+        w.done_cv_.notify_all();
+      }
+    } signal_done{*this};
+    try {
+      pin_current_thread(cpus_);
+      out_.reader_cpus = current_thread_cpus();
+      const uint64_t warmup_end = now_ns() + ns(run_.warmup);
+      uint64_t end = warmup_end + ns(run_.duration);
+      reader_.begin_window(phased_ ? warmup_end + ns(phases_->durations.total()) + kPhaseSlackNs
+                                   : end);
+      struct EndWindow {
+        Reader& reader;
+        ~EndWindow() { reader.end_window(); }
+      } end_window{reader_};
+      warm_up(warmup_end);
+      const uint64_t start = begin_measuring();
+      // A warm-up pass that ran long (a slow reader on a loaded machine) must
+      // not eat the measured window: less than half of it left, and the
+      // window is measured in full from here.
+      if (start + ns(run_.duration) / 2 > end) end = start + ns(run_.duration);
+      if (phased_) file_blocks_by_phase();
+      read_passes(start, end);
+      close_window(start);
+    } catch (...) {
+      reader_error_ = std::current_exception();
+    }
+  }
+
+  // Passes judged and then discarded: caches, page tables and the map's
+  // buckets settle before anything is recorded.
+  void warm_up(uint64_t warmup_end) {
+    while (now_ns() < warmup_end && !stop_requested())
+      one_pass();
+  }
+
+  uint64_t begin_measuring() {
+    oracle_.reset_results();
+    updates_before_ = board_.updates_made();
+    const uint64_t start = now_ns();
+    if (on_progress_) {
+      oracle_.set_live(&live_);
+      updates_before_window_.store(updates_before_, std::memory_order_relaxed);
+    }
+    phase_began_ = {start, 0, 0};
+    phase_updates_ = {updates_before_, 0, 0};
+    measured_start_.store(start, std::memory_order_release);
+    return start;
+  }
+
+  // Phased: each block goes to the phase it ended in; in `after`, its ops
+  // also go to the recovery series by the time they ended.
+  void file_blocks_by_phase() {
+    oracle_.set_flush_observer([this](const ReadBlock& block) {
+      switch_phase();
+      if (current_ != kAfter) return;
+      uint64_t end_ns = now_ns() - block.elapsed();
+      for (size_t i = 0; i < block.ops(); ++i) {
+        end_ns += block.op_latency(i);
+        series_.record(end_ns, block.op_latency(i));
+      }
+    });
+  }
+
+  void read_passes(uint64_t start, uint64_t end) {
+    std::optional<OpenLoopSchedule> schedule;
+    if (run_.interval) schedule.emplace(ns(*run_.interval), start);
+    const auto over = [&] {
+      if (stop_requested()) return true;
+      if (phased_) return phase_.load(std::memory_order_acquire) == kDone;
+      return now_ns() >= end;
+    };
+    while (!over()) {
+      if (phased_) switch_phase();
+      if (schedule) {
+        // A pass due after the end of an unphased window never starts.
+        if (!phased_ && schedule->next_due() >= end) break;
+        if (!wait_until_due(schedule->next_due(), over)) break;
+      }
+      one_pass();
+      if (schedule)
+        if (const auto pass_ns = oracle_.last_pass_ns()) {
+          const OpenLoopSchedule::Pass p = schedule->complete(*pass_ns);
+          oracle_.record_open_loop_pass(p.corrected_ns, p.late);
+        }
+    }
+  }
+
+  void one_pass() {
+    oracle_.begin_pass();
+    reader_.read_pass(oracle_);
+    oracle_.end_pass();
+  }
+
+  void close_window(uint64_t start) {
+    oracle_.set_flush_observer({});
+    oracle_.set_live(nullptr);
+    const uint64_t finish = now_ns();
+    if (phased_) {
+      close_phase(oracle_.take_results(), finish);
+      if (current_ == kAfter)
+        after_observed_ns_ = finish - after_began_.load(std::memory_order_acquire);
+      return;
+    }
+    out_.result = oracle_.take_results();
+    out_.result.wall_s = static_cast<double>(finish - start) / 1e9;
+    out_.result.writer_updates = board_.updates_made() - updates_before_;
+  }
+
+  void close_phase(RepetitionResult result, uint64_t now) {
+    result.wall_s = static_cast<double>(now - phase_began_[current_]) / 1e9;
+    result.writer_updates = board_.updates_made() - phase_updates_[current_];
+    result.index = index_;
+    phase_results_[current_] = std::move(result);
+  }
+
+  // Follows the phase drive() set: the results so far belong to the phase
+  // that just ended.
+  void switch_phase() {
+    const int next = phase_.load(std::memory_order_acquire);
+    if (next == current_ || next == kDone) return;
+    const uint64_t now = now_ns();
+    close_phase(oracle_.split_results(), now);
+    current_ = next;
+    phase_began_[current_] = now;
+    phase_updates_[current_] = board_.updates_made();
+    if (current_ == kAfter) series_.reset(after_began_.load(std::memory_order_acquire));
+  }
+
+  // ---- calling thread ------------------------------------------------------
+
+  // Until the reader thread is done: wake for the next phase change, stop
+  // poll or progress report, whichever is first. On every path the faults
+  // are stopped and the reader thread is released and joined.
+  void drive(std::thread& worker) {
+    struct Finish {
+      Window& w;
+      std::thread& thread;
+      ~Finish() {
+        w.stop_faults();
+        w.phase_.store(kDone, std::memory_order_release);
+        thread.join();
+      }
+    } finish{*this, worker};
+    const uint64_t interval = ns(kWindowProgressInterval);
+    uint64_t next_progress = now_ns() + interval;
+    std::unique_lock lock(done_mutex_);
+    while (!done_) {
+      const uint64_t now = now_ns();
+      const uint64_t wake = next_wake(now, next_progress);
+      if (wake > now) {
+        if (wake == std::numeric_limits<uint64_t>::max())
+          done_cv_.wait(lock, [&] { return done_; });
+        else
+          done_cv_.wait_for(lock, std::chrono::nanoseconds(wake - now), [&] { return done_; });
+      }
+      if (done_) break;
+      lock.unlock();
+      if (phased_ && drive_ != kDone) advance_phase(now_ns());
+      if (on_progress_ && now_ns() >= next_progress) {
+        on_progress_(progress());
+        next_progress = now_ns() + interval;
+      }
+      lock.lock();
+    }
+  }
+
+  uint64_t next_wake(uint64_t now, uint64_t next_progress) const {
+    uint64_t wake = on_progress_ ? next_progress : std::numeric_limits<uint64_t>::max();
+    if (!phased_ || drive_ == kDone) return wake;
+    wake = std::min(wake, now + kStopPollNs);
+    if (drive_ == kBefore) {
+      if (const uint64_t start = measured_start_.load(std::memory_order_acquire))
+        wake = std::min(wake, start + ns(phases_->durations.before));
+    } else if (drive_ == kDuring) {
+      wake = std::min(wake, during_began_ + ns(phases_->durations.during));
+    } else {
+      wake = std::min(wake, after_start_ + ns(phases_->durations.after));
+    }
+    return wake;
+  }
+
+  void advance_phase(uint64_t t) {
+    if (stop_requested()) {
+      end_phases();
+    } else if (drive_ == kBefore) {
+      const uint64_t start = measured_start_.load(std::memory_order_acquire);
+      if (start && t >= start + ns(phases_->durations.before)) start_faults();
+    } else if (drive_ == kDuring && t >= during_began_ + ns(phases_->durations.during)) {
+      stop_faults();
+      after_start_ = now_ns();
+      after_began_.store(after_start_, std::memory_order_release);
+      set_phase(kAfter);
+    } else if (drive_ == kAfter && t >= after_start_ + ns(phases_->durations.after)) {
+      set_phase(kDone);
+    }
+  }
+
+  // Faults on, `during` begins, then verify (its time counts in `during`).
+  // A fault that fails to start or verify ends the window.
+  void start_faults() {
+    try {
+      faults_on_ = true;
+      phases_->start();
+      during_began_ = now_ns();
+      set_phase(kDuring);
+      phases_->verify();
+    } catch (...) {
+      fault_error_ = std::current_exception();
+      end_phases();
+    }
+  }
+
+  void stop_faults() {
+    if (!faults_on_) return;
+    faults_on_ = false;
+    phases_->stop();
+  }
+
+  void end_phases() {
+    stop_faults();
+    set_phase(kDone);
+  }
+
+  void set_phase(int next) {
+    phase_.store(next, std::memory_order_release);
+    drive_ = next;
+  }
+
+  WindowProgress progress() const {
+    WindowProgress p{index_, now_ns() - began_, planned_ns_};
+    if (const uint64_t start = measured_start_.load(std::memory_order_acquire);
+        start && on_progress_) {
+      p.warming_up = false;
+      p.measured_ns = now_ns() - start;
+      p.writer_updates =
+          board_.updates_made() - updates_before_window_.load(std::memory_order_relaxed);
+      p.live = live_.snapshot();
+    }
+    return p;
+  }
+
+  // After both threads are done: the during phase is the window's result,
+  // the recovery comes from the after phase's series.
+  WindowResult assemble() {
+    if (phased_) {
+      out_.result = phase_results_[kDuring];
+      if (after_observed_ns_)
+        out_.recovery = compute_recovery(series_, phase_results_[kBefore].op_latency.percentile(99),
+                                         after_observed_ns_);
+      if (out_.recovery) out_.recovery->index = index_;
+      out_.phases = std::move(phase_results_);
+    }
+    // One last report with the window's final counts, so that observers that
+    // sum deltas (live metrics) end at exactly the window's totals.
+    if (on_progress_) {
+      WindowProgress last = progress();
+      if (!phased_) {
+        last.measured_ns = static_cast<uint64_t>(out_.result.wall_s * 1e9);
+        last.writer_updates = out_.result.writer_updates;
+      }
+      on_progress_(last);
+    }
+    out_.result.index = index_;
+    return std::move(out_);
+  }
+
+  Reader& reader_;
+  Oracle& oracle_;
+  const std::vector<int>& cpus_;
+  const RunSpec& run_;
+  const VersionBoard& board_;
+  const int index_;
+  const WindowPhases* phases_;
+  const std::function<void(const WindowProgress&)>& on_progress_;
+  const bool phased_;
+
+  // Shared between the threads.
+  std::atomic<uint64_t> measured_start_{0};  // 0 while warming up
+  std::atomic<uint64_t> updates_before_window_{0};
+  std::atomic<int> phase_{kBefore};
+  std::atomic<uint64_t> after_began_{0};
+  std::mutex done_mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  LiveCounters live_;
+
+  // Reader thread (read by assemble() after the join).
+  WindowResult out_;
+  std::exception_ptr reader_error_;
+  int current_ = kBefore;
+  std::array<uint64_t, 3> phase_began_{};
+  std::array<uint64_t, 3> phase_updates_{};
+  uint64_t updates_before_ = 0;
+  std::vector<RepetitionResult> phase_results_;
+  LatencySeries series_;
+  uint64_t after_observed_ns_ = 0;
+
+  // Calling thread.
+  std::exception_ptr fault_error_;
+  int drive_ = kBefore;
+  bool faults_on_ = false;
+  uint64_t during_began_ = 0;
+  uint64_t after_start_ = 0;
+  const uint64_t planned_ns_;
+  const uint64_t began_;
+};
+
 }  // namespace
 
 WindowResult measure_window(Reader& reader, Oracle& oracle, const std::vector<int>& cpus,
                             const RunSpec& run, const VersionBoard& board, int index,
                             const WindowPhases* phases,
                             const std::function<void(const WindowProgress&)>& on_progress) {
-  const bool phased = phases != nullptr;
-  const uint64_t planned_ns =
-      ns(run.warmup) + (phased ? ns(phases->durations.total()) : ns(run.duration));
-  WindowResult out;
-  std::exception_ptr error;
-  std::exception_ptr fault_error;
-  LiveCounters live;
-  std::atomic<uint64_t> measured_start{0};  // 0 while warming up
-  std::atomic<uint64_t> updates_before_window{0};
-  std::atomic<int> phase{kBefore};
-  std::atomic<uint64_t> after_began{0};
-  std::mutex done_mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  std::vector<RepetitionResult> phase_results(phased ? 3 : 0);
-  LatencySeries series;
-  uint64_t after_observed_ns = 0;
-  const uint64_t window_began = now_ns();
-
-  std::thread worker([&] {
-    struct Done {
-      std::mutex& mutex;
-      std::condition_variable& cv;
-      bool& done;
-      Oracle& oracle;
-      ~Done() {
-        oracle.set_live(nullptr);
-        oracle.set_flush_observer({});
-        const std::lock_guard lock(mutex);
-        done = true;
-        cv.notify_all();
-      }
-    } signal_done{done_mutex, done_cv, done, oracle};
-    try {
-      pin_current_thread(cpus);
-      out.reader_cpus = current_thread_cpus();
-      const uint64_t warmup_end = now_ns() + ns(run.warmup);
-      uint64_t end = warmup_end + ns(run.duration);
-      reader.begin_window(phased ? warmup_end + ns(phases->durations.total()) + kPhaseSlackNs
-                                 : end);
-      struct EndWindow {
-        Reader& reader;
-        ~EndWindow() { reader.end_window(); }
-      } end_window{reader};
-      while (now_ns() < warmup_end && !stop_requested()) {
-        oracle.begin_pass();
-        reader.read_pass(oracle);
-        oracle.end_pass();
-      }
-      oracle.reset_results();
-      const uint64_t updates_before = board.updates_made();
-      const uint64_t start = now_ns();
-      if (on_progress) {
-        oracle.set_live(&live);
-        updates_before_window.store(updates_before, std::memory_order_relaxed);
-      }
-      measured_start.store(start, std::memory_order_release);
-      // A warm-up pass that ran long (a slow reader on a loaded machine) must
-      // not eat the measured window: less than half of it left, and the
-      // window is measured in full from here.
-      if (start + ns(run.duration) / 2 > end) end = start + ns(run.duration);
-
-      int current = kBefore;
-      std::array<uint64_t, 3> phase_began = {start, 0, 0};
-      std::array<uint64_t, 3> phase_updates = {updates_before, 0, 0};
-      const auto close_phase = [&](RepetitionResult result, uint64_t now) {
-        result.wall_s = static_cast<double>(now - phase_began[current]) / 1e9;
-        result.writer_updates = board.updates_made() - phase_updates[current];
-        result.index = index;
-        phase_results[current] = std::move(result);
-      };
-      const auto switch_phase = [&] {
-        const int next = phase.load(std::memory_order_acquire);
-        if (next == current || next == kDone) return;
-        const uint64_t now = now_ns();
-        close_phase(oracle.split_results(), now);
-        current = next;
-        phase_began[current] = now;
-        phase_updates[current] = board.updates_made();
-        if (current == kAfter) series.reset(after_began.load(std::memory_order_acquire));
-      };
-      if (phased)
-        oracle.set_flush_observer([&](const ReadBlock& block) {
-          switch_phase();           // the block goes to the phase it ended in
-          if (current == kAfter) {  // recovery series: ops by the time they ended
-            uint64_t end_ns = now_ns() - block.elapsed();
-            for (size_t i = 0; i < block.ops(); ++i) {
-              end_ns += block.op_latency(i);
-              series.record(end_ns, block.op_latency(i));
-            }
-          }
-        });
-      std::optional<OpenLoopSchedule> schedule;
-      if (run.interval) schedule.emplace(ns(*run.interval), start);
-      const auto window_over = [&] {
-        if (stop_requested()) return true;
-        if (phased) return phase.load(std::memory_order_acquire) == kDone;
-        return now_ns() >= end;
-      };
-      while (!stop_requested()) {
-        if (phased) {
-          if (phase.load(std::memory_order_acquire) == kDone) break;
-          switch_phase();
-        } else if (now_ns() >= end) {
-          break;
-        }
-        if (schedule) {
-          // A pass due after the end of an unphased window never starts.
-          if (!phased && schedule->next_due() >= end) break;
-          if (!wait_until_due(schedule->next_due(), window_over)) break;
-        }
-        oracle.begin_pass();
-        reader.read_pass(oracle);
-        oracle.end_pass();
-        if (schedule) {
-          if (const auto pass_ns = oracle.last_pass_ns()) {
-            const OpenLoopSchedule::Pass p = schedule->complete(*pass_ns);
-            oracle.record_open_loop_pass(p.corrected_ns, p.late);
-          }
-        }
-      }
-      oracle.set_flush_observer({});
-      oracle.set_live(nullptr);
-      const uint64_t finish = now_ns();
-      if (phased) {
-        close_phase(oracle.take_results(), finish);
-        if (current == kAfter)
-          after_observed_ns = finish - after_began.load(std::memory_order_acquire);
-      } else {
-        out.result = oracle.take_results();
-        out.result.wall_s = static_cast<double>(finish - start) / 1e9;
-        out.result.writer_updates = board.updates_made() - updates_before;
-      }
-    } catch (...) {
-      error = std::current_exception();
-    }
-  });
-
-  const auto progress = [&] {
-    WindowProgress p{index, now_ns() - window_began, planned_ns};
-    if (const uint64_t start = measured_start.load(std::memory_order_acquire);
-        start && on_progress) {
-      p.warming_up = false;
-      p.measured_ns = now_ns() - start;
-      p.writer_updates =
-          board.updates_made() - updates_before_window.load(std::memory_order_relaxed);
-      p.live = live.snapshot();
-    }
-    return p;
-  };
-
-  // Drives the phases and reports progress until the reader thread is done.
-  int drive = kBefore;
-  bool faults_on = false;
-  uint64_t during_began = 0;
-  uint64_t after_start = 0;
-  const auto stop_faults = [&] {
-    if (!faults_on) return;
-    faults_on = false;
-    phases->stop();
-  };
-  {
-    struct Finish {  // on every path: faults off, reader released, thread joined
-      const std::function<void()> stop_faults;
-      std::atomic<int>& phase;
-      std::thread& thread;
-      ~Finish() {
-        stop_faults();
-        phase.store(kDone, std::memory_order_release);
-        thread.join();
-      }
-    } finish{stop_faults, phase, worker};
-    const uint64_t interval =
-        static_cast<uint64_t>(std::chrono::nanoseconds(RunObserver::kProgressInterval).count());
-    uint64_t next_progress = now_ns() + interval;
-    std::unique_lock lock(done_mutex);
-    while (!done) {
-      const uint64_t now = now_ns();
-      uint64_t wake = on_progress ? next_progress : std::numeric_limits<uint64_t>::max();
-      if (phased && drive != kDone) {
-        wake = std::min(wake, now + kStopPollNs);
-        if (drive == kBefore) {
-          const uint64_t start = measured_start.load(std::memory_order_acquire);
-          if (start) wake = std::min(wake, start + ns(phases->durations.before));
-        } else if (drive == kDuring) {
-          wake = std::min(wake, during_began + ns(phases->durations.during));
-        } else {
-          wake = std::min(wake, after_start + ns(phases->durations.after));
-        }
-      }
-      if (wake > now) {
-        if (wake == std::numeric_limits<uint64_t>::max())
-          done_cv.wait(lock, [&] { return done; });
-        else
-          done_cv.wait_for(lock, std::chrono::nanoseconds(wake - now), [&] { return done; });
-      }
-      if (done) break;
-      lock.unlock();
-      const uint64_t t = now_ns();
-      if (phased && drive != kDone) {
-        if (stop_requested()) {
-          stop_faults();
-          phase.store(kDone, std::memory_order_release);
-          drive = kDone;
-        } else if (drive == kBefore) {
-          const uint64_t start = measured_start.load(std::memory_order_acquire);
-          if (start && t >= start + ns(phases->durations.before)) {
-            try {
-              faults_on = true;
-              phases->start();
-              during_began = now_ns();
-              phase.store(kDuring, std::memory_order_release);
-              drive = kDuring;
-              phases->verify();
-            } catch (...) {
-              fault_error = std::current_exception();
-              stop_faults();
-              phase.store(kDone, std::memory_order_release);
-              drive = kDone;
-            }
-          }
-        } else if (drive == kDuring && t >= during_began + ns(phases->durations.during)) {
-          stop_faults();
-          after_start = now_ns();
-          after_began.store(after_start, std::memory_order_release);
-          phase.store(kAfter, std::memory_order_release);
-          drive = kAfter;
-        } else if (drive == kAfter && t >= after_start + ns(phases->durations.after)) {
-          phase.store(kDone, std::memory_order_release);
-          drive = kDone;
-        }
-      }
-      if (on_progress && now_ns() >= next_progress) {
-        on_progress(progress());
-        next_progress = now_ns() + interval;
-      }
-      lock.lock();
-    }
-  }
-  if (error) std::rethrow_exception(error);
-  if (fault_error) std::rethrow_exception(fault_error);
-  if (phased) {
-    out.result = phase_results[kDuring];
-    if (after_observed_ns)
-      out.recovery = compute_recovery(series, phase_results[kBefore].op_latency.percentile(99),
-                                      after_observed_ns);
-    if (out.recovery) out.recovery->index = index;
-    out.phases = std::move(phase_results);
-  }
-  // One last report with the window's final counts, so that observers that
-  // sum deltas (live metrics) end at exactly the window's totals.
-  if (on_progress) {
-    WindowProgress last = progress();
-    if (!phased) {
-      last.measured_ns = static_cast<uint64_t>(out.result.wall_s * 1e9);
-      last.writer_updates = out.result.writer_updates;
-    }
-    on_progress(last);
-  }
-  out.result.index = index;
-  return out;
+  return Window(reader, oracle, cpus, run, board, index, phases, on_progress).run();
 }
 
 }  // namespace mapsla

@@ -29,20 +29,10 @@
 #include "harness/bpf/features.h"
 #include "harness/live_counters.h"
 #include "harness/scenario.h"
+#include "harness/window_progress.h"
 #include "reports/result.h"
 
 namespace mapsla {
-
-// Where a running window stands (see window_progress).
-struct WindowProgress {
-  int repetition = 0;
-  uint64_t elapsed_ns = 0;  // since the window began, warm-up included
-  uint64_t total_ns = 0;    // warm-up + duration as planned
-  bool warming_up = true;
-  uint64_t measured_ns = 0;     // time since the measured part began
-  uint64_t writer_updates = 0;  // committed since the measured part began
-  LiveSnapshot live;            // the measured part so far (zero while warming up)
-};
 
 // Told about each measured window; the CLI prints progress and exports live
 // metrics from it. Every call comes from the thread that called Runner::run;
@@ -50,7 +40,7 @@ struct WindowProgress {
 // once more with the window's final counts just before window_finished.
 class RunObserver {
  public:
-  static constexpr std::chrono::milliseconds kProgressInterval{250};
+  static constexpr std::chrono::milliseconds kProgressInterval = kWindowProgressInterval;
   virtual ~RunObserver() = default;
   virtual void window_started(const Scenario&, const CellResult&, int /*repetition*/) {}
   virtual void window_progress(const Scenario&, const CellResult&, const WindowProgress&) {}
