@@ -73,6 +73,7 @@ WindowFaults::WindowFaults(const Scenario& scenario, const std::vector<size_t>& 
 }
 
 void WindowFaults::start() {
+  failed_ = true;  // until every fault started
   for (size_t i : indices_) {
     const FaultSpec& spec = scenario_.faults[i];
     guarded(spec.kind, [&] {
@@ -80,11 +81,14 @@ void WindowFaults::start() {
       faults_.back()->start();
     });
   }
+  failed_ = false;
 }
 
 void WindowFaults::verify() {
+  failed_ = true;
   for (size_t n = 0; n < faults_.size(); ++n)
     guarded(faults_[n]->kind(), [&] { evidence_[n]["active"] = faults_[n]->verify_active(); });
+  failed_ = false;
 }
 
 void WindowFaults::stop() noexcept {

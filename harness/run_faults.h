@@ -64,6 +64,9 @@ class WindowFaults {
   // Never throws: the first failure is kept for rethrow_failure().
   void stop() noexcept;
   void rethrow_failure() const;
+  // True once a fault failed to start, verify or stop: a window that ends in
+  // an error then ended because of a fault, not the reader.
+  bool failed() const { return failed_ || failure_ != nullptr; }
   // Evidence of the n-th window-scope fault.
   const nlohmann::json& evidence(size_t n) const { return evidence_[n]; }
 
@@ -74,6 +77,7 @@ class WindowFaults {
   std::vector<std::unique_ptr<Fault>> faults_;
   std::vector<nlohmann::json> evidence_;
   std::exception_ptr failure_;
+  bool failed_ = false;
 };
 
 }  // namespace mapsla

@@ -254,7 +254,9 @@ class Repetitions {
     } catch (const std::exception& e) {
       const Classified c = classify_current(e);
       cell.status = status_of(c.kind);
-      cell.reason = c.kind == FailureKind::failed && faults_.window.empty()
+      // One rule: a failure of the reader's window says `read: `; a fault's
+      // own error already names the fault.
+      cell.reason = c.kind == FailureKind::failed && !faults.failed()
                         ? fmt::format("read: {}", c.reason)
                         : c.reason;
     }

@@ -84,6 +84,9 @@ class ExternalReader final : public Reader {
  public:
   static constexpr std::chrono::nanoseconds kDefaultTimeout = std::chrono::seconds(5);
   static constexpr std::chrono::nanoseconds kMaxKillGrace = std::chrono::seconds(2);
+  // The least time a program gets after the deadline to finish its pass and
+  // exit before SIGTERM.
+  static constexpr uint64_t kNaturalEndMinNs = 50'000'000;
   static constexpr int kExitNotApplicable = 3;
   static constexpr uint32_t kMaxEntriesFactor = 16;  // MAPSLA_MAX_ENTRIES_PER_PASS ÷ keys
 

@@ -10,8 +10,14 @@ ReaderDescriptor NaiveReader::descriptor() {
   return {"naive",
           "bpf_map_lookup_elem per known key (keys) or get_next_key + lookup (dump)",
           {"keys", "dump"},
-          [](const std::string& mode, Fields&) {
-            return std::make_unique<NaiveReader>(mode == "dump" ? Mode::dump : Mode::keys);
+          [](const std::string& mode, Fields& options) {
+            uint64_t max_steps = 0;
+            if (options.has("max_steps")) {
+              if (mode != "dump") options.fail("max_steps", "applies to mode dump only");
+              max_steps = options.integer("max_steps", 1, uint64_t{1} << 40);
+            }
+            return std::make_unique<NaiveReader>(mode == "dump" ? Mode::dump : Mode::keys,
+                                                 max_steps);
           }};
 }
 
@@ -48,7 +54,9 @@ void NaiveReader::read_keys(PassSink& sink) {
 
 void NaiveReader::read_dump(PassSink& sink) {
   ReadBlock& block = sink.block();
-  const uint64_t cap = static_cast<uint64_t>(map_.info().max_entries) * kIterationCapFactor;
+  const uint64_t cap = max_steps_
+                           ? max_steps_
+                           : static_cast<uint64_t>(map_.info().max_entries) * kIterationCapFactor;
   uint32_t cursor = 0;
   bool first = true;
   block.start(now_ns());

@@ -9,7 +9,9 @@
 // concurrently can read as ENOENT; a dump restarts from the first key when
 // its cursor key disappears, so it can return keys twice and skip others. A
 // dump stops after 4 × max_entries steps and records E2BIG (the iteration
-// cap), so a pathological restart loop cannot run forever.
+// cap), so a pathological restart loop cannot run forever; `max_steps: N`
+// sets another bound, as agents that cap their loops do (the keys the pass
+// did not reach are then `unreached`, not skipped).
 #pragma once
 
 #include <memory>
@@ -25,7 +27,8 @@ class NaiveReader final : public Reader {
   enum class Mode { keys, dump };
   static constexpr uint32_t kIterationCapFactor = 4;
 
-  explicit NaiveReader(Mode mode) : mode_(mode) {}
+  // max_steps 0: kIterationCapFactor × max_entries.
+  explicit NaiveReader(Mode mode, uint64_t max_steps = 0) : mode_(mode), max_steps_(max_steps) {}
   static ReaderDescriptor descriptor();
 
   std::string_view name() const override { return "naive"; }
@@ -33,12 +36,17 @@ class NaiveReader final : public Reader {
   Applicability applies_to(const TargetSpec& target) const override;
   void attach(const ReadTarget& target) override;
   void read_pass(PassSink& sink) override;
+  std::vector<std::pair<std::string, std::string>> settings() const override {
+    if (!max_steps_) return {};
+    return {{"max_steps", std::to_string(max_steps_)}};
+  }
 
  private:
   void read_keys(PassSink& sink);
   void read_dump(PassSink& sink);
 
   Mode mode_;
+  uint64_t max_steps_;
   MapView map_;
   uint32_t key_count_ = 0;
 };

@@ -272,6 +272,29 @@ TEST_F(ExternalReaderTest, CrashIsReportedWithItsSignal) {
   EXPECT_EQ(pids("crash.sh.pids").size(), 1u);
 }
 
+// A pass the program ends early (pass_status ECANCELED after 100 of 1024
+// keys, as cilium/ebpf reports an abandoned Iterate): one error per pass,
+// the 924 keys it never reached are unreached, and nothing is skipped.
+TEST_F(ExternalReaderTest, PassesEndedEarlyCountUnreachedKeysNotSkipped) {
+  const auto cells = run_yaml(
+      "map: {kind: hash, entries: 1024, value_size: 64}\n"
+      "writer: {driver: none}\n"
+      "readers:\n"
+      "  - {reader: external, mode: dump, command: [" MAPSLA_EARLY_END_READER
+      ", 100, 125]}\n"
+      "run: {warmup: 0s, duration: 300ms}\n");
+  const CellResult& c = cell(cells, "external", "dump");
+  ASSERT_EQ(c.status, CellStatus::ok) << c.reason;
+  const RepetitionResult r = c.pooled();
+  ASSERT_GT(r.passes, 0u);
+  EXPECT_EQ(r.anomalies.skipped, 0u);
+  EXPECT_EQ(r.anomalies.duplicate, 0u);
+  EXPECT_EQ(r.reads, r.passes * 100);
+  EXPECT_EQ(r.early_ended_passes.at("ECANCELED"), r.passes);
+  EXPECT_EQ(r.anomalies.errors.at("ECANCELED"), r.passes);
+  EXPECT_EQ(r.unreached, r.passes * (1024 - 100));
+}
+
 TEST_F(ExternalReaderTest, FailureIsReportedWithItsExitStatusAndOutput) {
   const CellResult c = run_script("failing.sh");
   EXPECT_EQ(c.status, CellStatus::failed);

@@ -38,6 +38,27 @@ run: {warmup: 0s, duration: 400ms}
   }
 }
 
+// A dump that stops at its step bound (E2BIG, the iteration-cap path) on a
+// real map: one error per pass; the keys past the bound are unreached, never
+// skipped.
+TEST_F(NaiveReaderTest, DumpEndedAtItsStepBoundCountsUnreachedNotSkipped) {
+  const auto cells = run_yaml(R"(
+map: {kind: hash, entries: 1024, value_size: 64}
+writer: {driver: none}
+readers: [{reader: naive, mode: dump, max_steps: 100}]
+run: {warmup: 0s, duration: 300ms}
+)");
+  const CellResult& c = cell(cells, "naive", "dump");
+  ASSERT_EQ(c.status, CellStatus::ok) << c.reason;
+  const RepetitionResult r = c.pooled();
+  ASSERT_GT(r.passes, 0u);
+  EXPECT_EQ(r.anomalies.skipped, 0u);
+  EXPECT_EQ(r.reads, r.passes * 100);
+  EXPECT_EQ(r.early_ended_passes.at("E2BIG"), r.passes);
+  EXPECT_EQ(r.anomalies.errors.at("E2BIG"), r.passes);
+  EXPECT_EQ(r.unreached, r.passes * (1024 - 100));
+}
+
 TEST_F(NaiveReaderTest, QuietArrayOfLargeValuesReportsZero) {
   const auto cells = run_yaml(R"(
 map: {kind: array, entries: 4096, value_size: 1024}
