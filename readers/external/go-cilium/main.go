@@ -328,8 +328,9 @@ func (r *reader) pass() (bool, error) {
 // either side of it, and the frame bookkeeping (zeroing the slot, status,
 // latency, copying the value) runs between one op's end and the next op's
 // start, untimed. Each latency is t1 - t0 of its own call, not the time since
-// the previous op ended; the small untimed gaps are the only difference from
-// chained timestamps (docs/external-readers.md, "The Go reader's P99").
+// the previous op ended; those untimed gaps (7-12 % of a lookup pass) are the
+// difference from chained timestamps (docs/external-readers.md, "The Go
+// reader's P99").
 // Nothing the reader itself does allocates inside a pass; what the library
 // allocates inside the call (Next: a key buffer and two interface
 // conversions per entry; Lookup on an error: the wrapped error) stays in,
