@@ -168,55 +168,74 @@ const std::set<std::string> kTopLevelFields = {"name",   "description", "conditi
 const std::set<std::string> kRunFields = {"duration", "warmup", "repetitions", "interval",
                                           "phases"};
 
-// Unknown top-level fields, in document order, before anything else is read:
-// the user's first mistake is reported first (`duration: banana` on line 2
-// before a missing `map` that the parser would only notice later).
-void check_top_level_fields(const Fields& f) {
+// Unknown top-level fields, each with its line (a misplaced run setting says
+// where it belongs).
+void check_top_level_fields(const Fields& f, ConfigErrors& errors) {
   for (const auto& entry : f.yaml()) {
     const std::string key = entry.first.as<std::string>();
     if (kTopLevelFields.contains(key)) continue;
     const std::string hint =
         kRunFields.contains(key) ? fmt::format(" ('{}' belongs under run:)", key) : std::string();
-    throw ConfigError(
+    errors.add(ConfigError(
         f.file(), f.line_of(key), key,
-        fmt::format("unknown field{} (known here: {})", hint, fmt::join(kTopLevelFields, ", ")));
+        fmt::format("unknown field{} (known here: {})", hint, fmt::join(kTopLevelFields, ", "))));
   }
 }
 
+// Every independent part is parsed even when an earlier one is wrong, and
+// all their mistakes are reported together in document order (within one
+// part, the first). Parts that depend on the map (writer, readers) are
+// skipped when the map itself is wrong, so one mistake does not cascade.
 Scenario parse_one(Fields f, const fs::path& file) {
-  check_top_level_fields(f);
+  ConfigErrors errors;
+  check_top_level_fields(f, errors);
   Scenario s;
   s.file = file;
-  s.name = f.string_or("name", file.stem().string());
-  s.description = f.string_or("description", "");
-  s.condition = f.string_or("condition", s.name);
-  s.map = parse_map(f.child("map"));
-  if (f.has("writer"))
-    s.writer = parse_writer(f.child("writer"), s.map);
-  else
-    f.fail("writer", "is required (use `driver: none` for a map nobody writes)");
-  s.map.spin_lock = s.writer.pattern == WriterPattern::locked;
-  const YAML::Node readers = f.yaml()["readers"];
-  if (readers && readers.IsScalar() && readers.Scalar() == "all") {
-    f.string("readers");
-    s.readers = all_readers();
-  } else {
-    for (Fields& r : f.child_list("readers"))
-      s.readers.push_back(parse_reader(std::move(r), s.map));
-    if (s.readers.empty()) f.fail("readers", "needs at least one reader");
+  errors.attempt([&] {
+    s.name = f.string_or("name", file.stem().string());
+    s.description = f.string_or("description", "");
+    s.condition = f.string_or("condition", s.name);
+  });
+  const bool map_ok = errors.attempt([&] { s.map = parse_map(f.child("map")); });
+  f.mark_known("map");
+  if (map_ok) {
+    errors.attempt([&] {
+      if (f.has("writer"))
+        s.writer = parse_writer(f.child("writer"), s.map);
+      else
+        f.fail("writer", "is required (use `driver: none` for a map nobody writes)");
+    });
+    s.map.spin_lock = s.writer.pattern == WriterPattern::locked;
+    const YAML::Node readers = f.yaml()["readers"];
+    if (readers && readers.IsScalar() && readers.Scalar() == "all") {
+      errors.attempt([&] { f.string("readers"); });
+      s.readers = all_readers();
+    } else {
+      errors.attempt([&] {
+        std::vector<Fields> entries = f.child_list("readers");
+        for (Fields& r : entries)
+          errors.attempt([&] { s.readers.push_back(parse_reader(std::move(r), s.map)); });
+        if (entries.empty()) f.fail("readers", "needs at least one reader");
+      });
+    }
   }
+  f.mark_known("writer");
+  f.mark_known("readers");
   if (f.has("faults"))
-    for (Fields& fault : f.child_list("faults"))
-      s.faults.push_back(parse_fault(std::move(fault)));
+    errors.attempt([&] {
+      for (Fields& fault : f.child_list("faults"))
+        errors.attempt([&] { s.faults.push_back(parse_fault(std::move(fault))); });
+    });
   f.mark_known("faults");
   const bool phased = std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& fault) {
     return builtin_faults().find(fault.kind)->scope == FaultScope::window;
   });
-  if (f.has("run")) s.run = parse_run(f.child("run"), phased);
+  if (f.has("run")) errors.attempt([&] { s.run = parse_run(f.child("run"), phased); });
   f.mark_known("run");
   if (phased && !s.run.phases) s.run.phases = PhaseFractions{};
-  if (f.has("sla")) s.sla = parse_scenario_sla(f, s.name);
+  if (f.has("sla")) errors.attempt([&] { s.sla = parse_scenario_sla(f, s.name); });
   f.mark_known("sla");
+  errors.throw_if_any();
   f.done();
   return s;
 }

@@ -29,8 +29,7 @@ int check_command(const CheckArgs& args) {
     std::cerr << "mapsla: " << e.what() << '\n';
     return exit_code::kBadInput;
   } catch (const ConfigError& e) {
-    std::cerr << "mapsla: " << e.what() << '\n';
-    return exit_code::kBadInput;
+    return report_config_error(e);
   }
   std::cout << "mapsla check " << args.report << " (run " << report.run_id << ", "
             << report.cells.size() << " cells) against " << args.sla << '\n';

@@ -1,5 +1,7 @@
 #include "harness/cli/commands.h"
 
+#include <iostream>
+
 #include "harness/exit_codes.h"
 
 #ifndef MAPSLA_VERSION
@@ -21,6 +23,12 @@ int exit_status() {
 }
 void set_exit_status(int status) {
   g_exit_status = status;
+}
+
+int report_config_error(const ConfigError& error) {
+  for (const std::string& line : error.lines())
+    std::cerr << "mapsla: " << line << '\n';
+  return exit_code::kBadInput;
 }
 
 void register_commands(CLI::App& app, int argc, char** argv) {

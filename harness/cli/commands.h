@@ -3,6 +3,8 @@
 // documented exit codes (harness/exit_codes.h).
 #pragma once
 
+#include "harness/util/yaml_fields.h"
+
 #include <CLI/CLI.hpp>
 
 #include <string>
@@ -15,6 +17,9 @@ void register_commands(CLI::App& app, int argc, char** argv);
 // Exit status of the subcommand that ran.
 int exit_status();
 void set_exit_status(int status);
+// Prints every mistake of a configuration file, one `mapsla: FILE:LINE: …`
+// line each, and returns the bad-input exit code.
+int report_config_error(const ConfigError& error);
 
 // One registration function per subcommand file.
 void add_run_command(CLI::App& app, const std::vector<std::string>& command);

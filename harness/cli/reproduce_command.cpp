@@ -143,8 +143,7 @@ int reproduce_here(const ReproduceArgs& args, const json& report,
       run.scenarios.push_back(std::move(s));
     }
   } catch (const ConfigError& e) {
-    std::cerr << "mapsla: " << e.what() << '\n';
-    return exit_code::kBadInput;
+    return report_config_error(e);
   }
   // One `mapsla run` applied one set of overrides to all its scenarios.
   run.overrides = recorded.front().overrides;
@@ -347,8 +346,7 @@ int reproduce_command(const ReproduceArgs& args, const std::vector<std::string>&
       return exit_code::kBadInput;
     }
   } catch (const ConfigError& e) {
-    std::cerr << "mapsla: " << e.what() << '\n';
-    return exit_code::kBadInput;
+    return report_config_error(e);
   }
   return args.vm ? reproduce_in_vm(args, report) : reproduce_here(args, report, recorded, command);
 }

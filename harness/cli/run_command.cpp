@@ -142,8 +142,7 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
       apply_overrides(s, overrides);
     sla = combined_sla(scenarios, args.sla.empty() ? SlaSpec{} : load_sla_file(args.sla));
   } catch (const ConfigError& e) {
-    std::cerr << "mapsla: " << e.what() << '\n';
-    return exit_code::kBadInput;
+    return report_config_error(e);
   }
   if (auto why = unmatched_in_plan(sla, scenarios)) {
     std::cerr << "mapsla: " << *why << '\n';
@@ -282,8 +281,7 @@ int run_loaded(const LoadedRun& run, const std::vector<std::string>& command) {
   try {
     sla = combined_sla(scenarios, SlaSpec{});
   } catch (const ConfigError& e) {
-    std::cerr << "mapsla: " << e.what() << '\n';
-    return exit_code::kBadInput;
+    return report_config_error(e);
   }
   if (auto why = unmatched_in_plan(sla, scenarios)) {
     std::cerr << "mapsla: " << *why << '\n';

@@ -1,5 +1,7 @@
 #include "harness/util/yaml_fields.h"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -25,12 +27,37 @@ std::string trim(std::string text) {
 
 }  // namespace
 
-ConfigError::ConfigError(std::string file, int line, std::string field, std::string why)
+ConfigError::ConfigError(std::string file, int line, std::string field, std::string why,
+                         bool absent)
     : std::runtime_error(fmt::format("{}:{}: field '{}': {}", file, line, field, why)),
       file_(std::move(file)),
       line_(line),
       field_(std::move(field)),
-      why_(std::move(why)) {}
+      why_(std::move(why)),
+      absent_(absent) {}
+
+ConfigError ConfigError::several(std::vector<ConfigError> errors) {
+  std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+    return std::pair(a.absent_, a.line()) < std::pair(b.absent_, b.line());
+  });
+  ConfigError first = errors.front();
+  for (size_t i = 1; i < errors.size(); ++i)
+    for (const std::string& line : errors[i].lines())
+      first.more_.push_back(line);
+  return first;
+}
+
+std::vector<std::string> ConfigError::lines() const {
+  std::vector<std::string> out = {what()};
+  out.insert(out.end(), more_.begin(), more_.end());
+  return out;
+}
+
+void ConfigErrors::throw_if_any() const {
+  if (errors_.empty()) return;
+  if (errors_.size() == 1) throw errors_.front();
+  throw ConfigError::several(errors_);
+}
 
 std::optional<std::chrono::nanoseconds> parse_duration(const std::string& raw) {
   const std::string text = trim(raw);
@@ -103,7 +130,7 @@ int Fields::line_of(const std::string& key) const {
 }
 
 void Fields::fail(const std::string& key, const std::string& why) const {
-  throw ConfigError(*file_, line_of(key), field_path(key), why);
+  throw ConfigError(*file_, line_of(key), field_path(key), why, !node_[key]);
 }
 
 void Fields::fail_here(const std::string& why) const {

@@ -21,17 +21,53 @@ namespace mapsla {
 
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string file, int line, std::string field, std::string why);
+  // `absent`: the field is missing, so `line` is only its parent's.
+  ConfigError(std::string file, int line, std::string field, std::string why, bool absent = false);
+  // Several mistakes of one file at once, in document order (by line, and
+  // missing fields, which have no line of their own, after the rest; the
+  // first becomes this error's own file, line, field and what()).
+  static ConfigError several(std::vector<ConfigError> errors);
   const std::string& file() const { return file_; }
   int line() const { return line_; }
   const std::string& field() const { return field_; }
   const std::string& why() const { return why_; }
+  // Every mistake, one line each; just this one when it was found alone.
+  std::vector<std::string> lines() const;
 
  private:
   std::string file_;
   int line_;
   std::string field_;
   std::string why_;
+  bool absent_ = false;
+  std::vector<std::string> more_;  // the others' what(), in document order
+};
+
+// Collects the mistakes of independent parts of a file, so that a user sees
+// every one of them (up to kMaxErrors) in document order, not just the first.
+class ConfigErrors {
+ public:
+  static constexpr size_t kMaxErrors = 20;
+  // Runs `part`; a ConfigError it throws is kept. False when it threw.
+  template <typename Part>
+  bool attempt(Part&& part) {
+    try {
+      part();
+      return true;
+    } catch (const ConfigError& e) {
+      add(e);
+      return false;
+    }
+  }
+  void add(const ConfigError& e) {
+    if (errors_.size() < kMaxErrors) errors_.push_back(e);
+  }
+  bool empty() const { return errors_.empty(); }
+  // Throws ConfigError::several of everything collected, if anything was.
+  void throw_if_any() const;
+
+ private:
+  std::vector<ConfigError> errors_;
 };
 
 // "2s", "250ms", "1.5s", "1m", "100us", "500ns"; a bare number is seconds.

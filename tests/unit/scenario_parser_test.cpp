@@ -149,6 +149,46 @@ TEST(ScenarioParser, TheFirstMistakeInTheDocumentIsReportedFirst) {
   }
 }
 
+TEST(ScenarioParser, EveryMistakeIsReportedInDocumentOrder) {
+  // Four independent mistakes: each on its own line, in document order, and
+  // the missing writer (no line of its own) after them.
+  try {
+    parse_scenarios(
+        "name: x\n"
+        "map: {kind: hash, entries: 1024}\n"
+        "readers:\n"
+        "  - {reader: naive, mode: sideways}\n"
+        "  - {reader: nosuch}\n"
+        "faults:\n"
+        "  - {kind: packet_loss, percent: 250}\n"
+        "run: {duration: banana}\n",
+        "e.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::vector<std::string> lines = e.lines();
+    ASSERT_EQ(lines.size(), 5u) << ::testing::PrintToString(lines);
+    EXPECT_THAT(lines[0], HasSubstr("e.yaml:4: field 'readers[0].mode'"));
+    EXPECT_THAT(lines[1], HasSubstr("e.yaml:5: field 'readers[1].reader': unknown reader 'nosuch'"));
+    EXPECT_THAT(lines[2], HasSubstr("e.yaml:7: field 'faults[0].percent'"));
+    EXPECT_THAT(lines[3], HasSubstr("e.yaml:8: field 'run.duration'"));
+    EXPECT_THAT(lines[4], HasSubstr("field 'writer': is required"));
+    EXPECT_EQ(e.what(), lines[0]);
+  }
+}
+
+TEST(ScenarioParser, AMistakeInTheMapDoesNotCascadeIntoTheReaders) {
+  try {
+    parse_scenarios(
+        "name: x\nmap: {kind: hash, entries: 0}\nwriter: {driver: none}\n"
+        "readers: [{reader: batched, batch_size: 4096}]\n",
+        "c.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.lines().size(), 1u) << ::testing::PrintToString(e.lines());
+    EXPECT_THAT(e.what(), HasSubstr("c.yaml:2: field 'map.entries'"));
+  }
+}
+
 TEST(ScenarioParser, KeysBeyondTheMapsEntriesAreRejectedAtParseTime) {
   try {
     parse_scenarios(
