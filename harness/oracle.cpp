@@ -155,9 +155,18 @@ void Oracle::reset_results() {
   live_base_anomalies_.fill(0);
 }
 
+// Results are kept for the report, one per cell and repetition (and phase):
+// without their histograms' growth slack.
+static void compact(RepetitionResult& r) {
+  r.op_latency.compact();
+  r.pass_latency.compact();
+  r.pass_latency_corrected.compact();
+}
+
 RepetitionResult Oracle::take_results() {
   RepetitionResult out = std::move(results_);
   reset_results();
+  compact(out);
   return out;
 }
 
@@ -170,6 +179,7 @@ RepetitionResult Oracle::split_results() {
     live_base_anomalies_[i] += anomalies[i];
   RepetitionResult out = std::move(results_);
   results_ = RepetitionResult{};
+  compact(out);
   return out;
 }
 

@@ -51,6 +51,19 @@ void LatencyHistogram::merge(const LatencyHistogram& other) {
   min_ = std::min(min_, other.min_);
 }
 
+void LatencyHistogram::compact() {
+  const auto first = std::find_if(counts_.begin(), counts_.end(), [](uint64_t c) { return c; });
+  if (first == counts_.end()) {
+    counts_ = {};
+    first_ = 0;
+    return;
+  }
+  const auto last = std::find_if(counts_.rbegin(), counts_.rend(), [](uint64_t c) { return c; });
+  std::vector<uint64_t> kept(first, last.base());
+  first_ += static_cast<size_t>(first - counts_.begin());
+  counts_ = std::move(kept);  // a fresh vector: capacity == size
+}
+
 void LatencyHistogram::clear() {
   counts_.clear();
   first_ = 0;

@@ -40,6 +40,9 @@ class LatencyHistogram {
   }
   void merge(const LatencyHistogram& other);
   void clear();
+  // Drops the growth slack (empty buckets at either end, spare capacity):
+  // for a histogram that is done recording and will be kept.
+  void compact();
 
   uint64_t count() const { return count_; }
   uint64_t max() const { return count_ ? max_ : 0; }

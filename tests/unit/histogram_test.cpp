@@ -107,6 +107,14 @@ TEST(LatencyHistogram, StoresOnlyTheSpanItSawAndMergesDisjointSpans) {
     EXPECT_EQ(merged.percentile(q), both.percentile(q)) << q;
   EXPECT_EQ(merged.buckets(), both.buckets());
   EXPECT_LE(merged.stored_buckets(), LatencyHistogram::kBuckets);
+  LatencyHistogram compacted = merged;
+  compacted.compact();  // no slack: from the lowest to the highest bucket seen
+  EXPECT_EQ(compacted.stored_buckets(),
+            LatencyHistogram::index_of(UINT64_MAX) - LatencyHistogram::index_of(1'000) + 1);
+  EXPECT_EQ(compacted.buckets(), both.buckets());
+  EXPECT_EQ(compacted.percentile(99), both.percentile(99));
+  compacted.record(5);  // still records below and above its span
+  EXPECT_EQ(compacted.percentile(0), 5u);
   merged.clear();
   EXPECT_EQ(merged.stored_buckets(), 0u);
   EXPECT_EQ(merged.percentile(50), 0u);
