@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang llvm clang-format
-  libclang-rt-14-dev   # libFuzzer runtime for the frame decoder's fuzz target
+  libclang-rt-14-dev   # libFuzzer runtime for the fuzz targets (tests/fuzz)
   # BPF
   libbpf-dev bpftool libelf-dev zlib1g-dev
   # libraries

@@ -19,6 +19,19 @@ fi
 
 build_dir=${MAPSLA_BUILD_DIR:-build/test}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# With CI=true the configure step already fails when libFuzzer or Go is missing; this also
+# catches a build directory whose cache turned them off (MAPSLA_FUZZ, MAPSLA_BUILD_GO_READER).
+if [ "${CI:-}" = "true" ]; then
+  registered=$(ctest --test-dir "$build_dir" -N 2>/dev/null)
+  for t in external_frame_fuzz_smoke scenario_parser_fuzz_smoke sla_parser_fuzz_smoke \
+    external_go_reader_frame; do
+    if ! grep -qE "Test +#[0-9]+: $t\$" <<<"$registered"; then
+      echo "test: CI=true but test $t is not registered in $build_dir (the fuzz targets need" \
+        "clang with libFuzzer, the Go test needs go and cilium/ebpf; see the cmake output)" >&2
+      exit 1
+    fi
+  done
+fi
 cmake --build "$build_dir" -j"$(nproc)"
 
 export MAPSLA_KERNEL_SKIPS="$PWD/$build_dir/kernel-skips.log"

@@ -172,7 +172,7 @@ const std::set<std::string> kRunFields = {"duration", "warmup", "repetitions", "
 // where it belongs).
 void check_top_level_fields(const Fields& f, ConfigErrors& errors) {
   for (const auto& entry : f.yaml()) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = f.key_name(entry.first);
     if (kTopLevelFields.contains(key)) continue;
     const std::string hint =
         kRunFields.contains(key) ? fmt::format(" ('{}' belongs under run:)", key) : std::string();
@@ -266,7 +266,10 @@ std::vector<Scenario> parse_text(const std::string& text, const fs::path& file,
     top.fail("include", "expected a list of scenario files");
   std::vector<Scenario> out;
   for (size_t i = 0; i < list.size(); ++i) {
-    const fs::path included = file.parent_path() / list[i].as<std::string>();
+    if (!list[i].IsScalar())
+      throw ConfigError(*file_name, list[i].Mark().line + 1, fmt::format("include[{}]", i),
+                        "expected a file name");
+    const fs::path included = file.parent_path() / list[i].Scalar();
     std::error_code ec;
     if (!fs::exists(included, ec))
       throw ConfigError(*file_name, list[i].Mark().line + 1, fmt::format("include[{}]", i),

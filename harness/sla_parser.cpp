@@ -96,7 +96,7 @@ SlaRule parse_rule(Fields f, const std::optional<std::string>& only_scenario) {
   SlaRule rule;
   rule.origin = fmt::format("{}:{}", f.file(), f.yaml().Mark().line + 1);
   for (const auto& entry : f.yaml()) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = f.key_name(entry.first);
     if (key == "scenario") {
       rule.scenario = f.string(key);
       if (only_scenario && *rule.scenario != *only_scenario)

@@ -84,7 +84,7 @@ std::vector<std::pair<std::string, std::string>> read_env(Fields& f) {
   if (!node.IsMap()) f.fail("env", "expected a mapping of NAME: value");
   static const std::regex name_re("[A-Za-z_][A-Za-z0-9_]*");
   for (const auto& item : node) {
-    const std::string name = item.first.as<std::string>();
+    const std::string name = f.key_name(item.first);
     if (!std::regex_match(name, name_re))
       f.fail("env", fmt::format("'{}' is not a variable name", name));
     if (name.rfind("MAPSLA_", 0) == 0)

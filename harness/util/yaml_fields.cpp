@@ -129,6 +129,13 @@ int Fields::line_of(const std::string& key) const {
   return line_of_node(node_);
 }
 
+std::string Fields::key_name(const YAML::Node& key) const {
+  if (!key.IsScalar())
+    throw ConfigError(*file_, line_of_node(key), path_.empty() ? "(document)" : path_,
+                      "a field name must be a string, not a list, mapping or null");
+  return key.Scalar();
+}
+
 void Fields::fail(const std::string& key, const std::string& why) const {
   throw ConfigError(*file_, line_of(key), field_path(key), why, !node_[key]);
 }
@@ -289,7 +296,7 @@ std::vector<int> Fields::cpu_list(const std::string& key,
 
 void Fields::done() const {
   for (const auto& entry : node_) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = key_name(entry.first);
     if (!used_.count(key))
       // Every known field has been read (defaults included), so used_ is the
       // list of what would have been accepted here.

@@ -108,6 +108,10 @@ class Fields {
   // Throws for the first key that was never read.
   void done() const;
 
+  // The name of a key of this mapping (or of a mapping nested in it): a key that is not a
+  // string (`[0]: x`, `{a: 1}: x`, `~: x`) is a ConfigError, never a YAML exception.
+  std::string key_name(const YAML::Node& key) const;
+
   [[noreturn]] void fail(const std::string& key, const std::string& why) const;
   [[noreturn]] void fail_here(const std::string& why) const;
   int line_of(const std::string& key) const;

@@ -212,6 +212,39 @@ TEST(ScenarioParser, MalformedYamlGivesTheLine) {
   }
 }
 
+// Found by tests/fuzz/scenario_fuzz.cpp: a key that is not a string (a flow mapping's `cpus, [0]`
+// makes `[0]` a key) escaped as a yaml-cpp bad-conversion exception instead of a ConfigError.
+TEST(ScenarioParser, KeysThatAreNotStringsAreConfigErrors) {
+  const std::string scenario =
+      "map: {kind: hash, entries: 16}\nwriter: {driver: none}\nreaders: [{reader: naive}]\n";
+  for (const std::string& yaml :
+       {std::string("map: {kind: hash, entries: 16}\nwriter: {driver: none}\n"
+                    "readers:\n  - {reader: naive, mode: keys, [0]: x}\n"),
+        scenario + "[1, 2]: 3\n", scenario + "? {a: 1}\n: 3\n", scenario + "~: 3\n",
+        std::string("map: {kind: hash, entries: 16, [x]: 1}\nwriter: {driver: none}\n"
+                    "readers: [{reader: naive}]\n"),
+        scenario + "sla: {[op_p99]: 5us}\n"}) {
+    try {
+      parse_scenarios(yaml, "k.yaml");
+      ADD_FAILURE() << "no error for: " << yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("k.yaml:"));
+      EXPECT_THAT(e.what(), HasSubstr("a field name must be a string")) << yaml;
+    }
+  }
+}
+
+TEST(ScenarioParser, IncludeEntriesThatAreNotFileNamesAreConfigErrors) {
+  for (const char* yaml : {"include: [{a: 1}]\n", "include: [~]\n", "include:\n  - [x]\n"}) {
+    try {
+      parse_scenarios(yaml, "suite.yaml");
+      ADD_FAILURE() << "no error for: " << yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("field 'include[0]': expected a file name")) << yaml;
+    }
+  }
+}
+
 TEST(ScenarioParser, ReadersAllExpandsEveryStrategyAndMode) {
   const auto s = parse_scenarios(
       "map: {kind: hash, entries: 16}\nwriter: {driver: none}\nreaders: all\n", "a.yaml");

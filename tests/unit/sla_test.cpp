@@ -252,6 +252,17 @@ TEST(SlaParser, MistakesNameFileLineAndField) {
   EXPECT_THAT(parse_error("sla: [\n"), HasSubstr("sla.yaml:"));
 }
 
+// Keys that are not strings are ConfigErrors, not yaml-cpp bad-conversion exceptions (the
+// class of input tests/fuzz/scenario_fuzz.cpp found; sla_fuzz.cpp covers this file's loader).
+TEST(SlaParser, KeysThatAreNotStringsAreConfigErrors) {
+  EXPECT_THAT(parse_error("sla:\n  - [op_p99]: 5us\n"),
+              HasSubstr("sla.yaml:2: field 'sla[0]': a field name must be a string"));
+  EXPECT_THAT(parse_error("sla: {op_p99: 5us}\n{a: 1}: 2\n"),
+              HasSubstr("field '(document)': a field name must be a string"));
+  EXPECT_THAT(parse_error("sla: {op_p99: 5us, ~: 1}\n"),
+              HasSubstr("a field name must be a string"));
+}
+
 TEST(SlaParser, ScenarioSectionSelectsItsOwnScenario) {
   const char* yaml = R"(name: quiet
 map: {kind: hash, entries: 1024}
