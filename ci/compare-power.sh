@@ -56,14 +56,19 @@ run() {  # run SCENARIO DIR
   }
 }
 
+# compare_pair KIND I SCENARIO_NEW: two runs and their comparison; sets rc.
+compare_pair() {
+  run "$scenario" "$out/$1-$2-base"
+  run "$3" "$out/$1-$2-new"
+  rc=0
+  "$mapsla" compare "$out/$1-$2-base/report.json" "$out/$1-$2-new/report.json" \
+    > "$out/$1-$2.txt" || rc=$?
+}
+
 false_alarms=0
 flagged_tests=0
 for i in $(seq 1 "$aa"); do
-  run "$scenario" "$out/aa-$i-base"
-  run "$scenario" "$out/aa-$i-new"
-  rc=0
-  "$mapsla" compare "$out/aa-$i-base/report.json" "$out/aa-$i-new/report.json" \
-    > "$out/aa-$i.txt" || rc=$?
+  compare_pair aa "$i" "$scenario"
   n=$(grep -c "REGRESSION$" "$out/aa-$i.txt" || true)
   [ "$rc" -eq 1 ] && false_alarms=$((false_alarms + 1))
   flagged_tests=$((flagged_tests + n))
@@ -72,14 +77,10 @@ done
 
 detected=0
 for i in $(seq 1 "$ab"); do
-  run "$scenario" "$out/ab-$i-base"
-  run "$slowed" "$out/ab-$i-new"
-  rc=0
-  "$mapsla" compare "$out/ab-$i-base/report.json" "$out/ab-$i-new/report.json" \
-    > "$out/ab-$i.txt" || rc=$?
+  compare_pair ab "$i" "$slowed"
   hit=$(grep -E "^compare-calibration +naive +keys +(op p50|op p99|per entry) .*REGRESSION$" \
     "$out/ab-$i.txt" | awk '{print $4 " " $5 " " $9}' | paste -sd, || true)
-  others=$(grep "REGRESSION$" "$out/ab-$i.txt" | grep -vc "naive +keys" || true)
+  others=$(grep "REGRESSION$" "$out/ab-$i.txt" | grep -Evc "naive +keys" || true)
   [ -n "$hit" ] && detected=$((detected + 1))
   echo "A/B pair $i: exit $rc, slowed reader flagged: ${hit:-no}; other regressions flagged: $others"
 done
