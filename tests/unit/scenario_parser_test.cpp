@@ -168,7 +168,8 @@ TEST(ScenarioParser, EveryMistakeIsReportedInDocumentOrder) {
     const std::vector<std::string> lines = e.lines();
     ASSERT_EQ(lines.size(), 5u) << ::testing::PrintToString(lines);
     EXPECT_THAT(lines[0], HasSubstr("e.yaml:4: field 'readers[0].mode'"));
-    EXPECT_THAT(lines[1], HasSubstr("e.yaml:5: field 'readers[1].reader': unknown reader 'nosuch'"));
+    EXPECT_THAT(lines[1],
+                HasSubstr("e.yaml:5: field 'readers[1].reader': unknown reader 'nosuch'"));
     EXPECT_THAT(lines[2], HasSubstr("e.yaml:7: field 'faults[0].percent'"));
     EXPECT_THAT(lines[3], HasSubstr("e.yaml:8: field 'run.duration'"));
     EXPECT_THAT(lines[4], HasSubstr("field 'writer': is required"));
