@@ -92,11 +92,28 @@ std::string location(const Fields& f, const std::string& key) {
   return fmt::format("{}:{}", f.file(), f.line_of(key));
 }
 
+void parse_rule_field(Fields& f, const std::string& key,
+                      const std::optional<std::string>& only_scenario, SlaRule& rule);
+
 SlaRule parse_rule(Fields f, const std::optional<std::string>& only_scenario) {
   SlaRule rule;
   rule.origin = fmt::format("{}:{}", f.file(), f.yaml().Mark().line + 1);
-  for (const auto& entry : f.yaml()) {
-    const std::string key = f.key_name(entry.first);
+  // Every field is read even after a wrong one: all of a rule's mistakes are
+  // reported together, in document order.
+  ConfigErrors errors;
+  for (const auto& entry : f.yaml())
+    errors.attempt([&] { parse_rule_field(f, f.key_name(entry.first), only_scenario, rule); });
+  errors.throw_if_any();
+  if (only_scenario && !rule.scenario) rule.scenario = only_scenario;
+  if (rule.thresholds.empty())
+    f.fail_here("a rule needs at least one threshold (e.g. op_p99: 5us, torn: 0)");
+  f.done();
+  return rule;
+}
+
+void parse_rule_field(Fields& f, const std::string& key,
+                      const std::optional<std::string>& only_scenario, SlaRule& rule) {
+  {
     if (key == "scenario") {
       rule.scenario = f.string(key);
       if (only_scenario && *rule.scenario != *only_scenario)
@@ -127,14 +144,10 @@ SlaRule parse_rule(Fields f, const std::optional<std::string>& only_scenario) {
       }
       rule.thresholds.push_back({key, limit, location(f, key)});
     } else {
+      f.mark_known(key);
       f.fail(key, unknown_field_message(key));
     }
   }
-  if (only_scenario && !rule.scenario) rule.scenario = only_scenario;
-  if (rule.thresholds.empty())
-    f.fail_here("a rule needs at least one threshold (e.g. op_p99: 5us, torn: 0)");
-  f.done();
-  return rule;
 }
 
 SlaSpec parse_section(Fields& parent, const std::string& key,
@@ -144,9 +157,13 @@ SlaSpec parse_section(Fields& parent, const std::string& key,
   if (node.IsMap()) {
     spec.rules.push_back(parse_rule(parent.child(key), only_scenario));
   } else if (node.IsSequence()) {
-    for (Fields& rule : parent.child_list(key))
-      spec.rules.push_back(parse_rule(std::move(rule), only_scenario));
-    if (spec.rules.empty()) parent.fail(key, "needs at least one rule");
+    // Each rule is read even after a wrong one (all mistakes, in order).
+    ConfigErrors errors;
+    std::vector<Fields> rules = parent.child_list(key);
+    for (Fields& rule : rules)
+      errors.attempt([&] { spec.rules.push_back(parse_rule(std::move(rule), only_scenario)); });
+    errors.throw_if_any();
+    if (rules.empty()) parent.fail(key, "needs at least one rule");
   } else {
     parent.fail(key, "expected a rule (a mapping) or a list of rules");
   }

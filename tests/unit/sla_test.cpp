@@ -252,6 +252,20 @@ TEST(SlaParser, MistakesNameFileLineAndField) {
   EXPECT_THAT(parse_error("sla: [\n"), HasSubstr("sla.yaml:"));
 }
 
+TEST(SlaParser, EveryMistakeOfEveryRuleIsReportedInOrder) {
+  try {
+    parse_sla_text("sla:\n  - op_p99: 5\n    torn: -1\n  - reader: naive\n    op_99: 5us\n",
+                   "sla.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::vector<std::string> lines = e.lines();
+    ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
+    EXPECT_THAT(lines[0], HasSubstr("sla.yaml:2: field 'sla[0].op_p99': '5' needs a unit"));
+    EXPECT_THAT(lines[1], HasSubstr("sla.yaml:3: field 'sla[0].torn'"));
+    EXPECT_THAT(lines[2], HasSubstr("sla.yaml:5: field 'sla[1].op_99': is not an SLA metric"));
+  }
+}
+
 // Keys that are not strings are ConfigErrors, not yaml-cpp bad-conversion exceptions (the
 // class of input tests/fuzz/scenario_fuzz.cpp found; sla_fuzz.cpp covers this file's loader).
 TEST(SlaParser, KeysThatAreNotStringsAreConfigErrors) {
