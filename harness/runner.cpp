@@ -181,34 +181,30 @@ class TargetPin {
   std::optional<std::filesystem::path> path_;
 };
 
-// Stages 6–8 of one scenario whose map, writer and run-scope faults are up:
-// the repetitions (readers interleaved within each), then the details.
+// The repetitions of one scenario (readers interleaved within each), each
+// window's fault evidence, and at the end the details of every cell.
 class Repetitions {
  public:
   Repetitions(const RunContext& run, const Scenario& scenario, CellPlan& plan,
-              const FaultPlan& faults, const FaultContext& context, const VersionBoard& board,
-              WriterDriver& writer)
+              const FaultPlan& faults)
       : run_(run),
         scenario_(scenario),
         plan_(plan),
         faults_(faults),
-        context_(context),
-        board_(board),
-        writer_(writer),
         durations_(
             split_window(scenario.run.duration, scenario.run.phases.value_or(PhaseFractions{}))),
         window_evidence_(plan.cells.size() * faults.window.size(), nlohmann::json::array()) {}
 
-  void run_all() {
-    for (int rep = 0; rep < scenario_.run.repetitions && !stop_requested(); ++rep) {
-      for (Slot& slot : plan_.slots) {
-        CellResult& cell = plan_.cells[slot.cell];
-        if (!slot.attached || cell.status != CellStatus::ok || stop_requested()) continue;
-        measure(slot, cell, rep);
-        if (std::string why = writer_.failure(); !why.empty()) {
-          close_open_cells(plan_.cells, CellStatus::failed, "writer failed: " + why);
-          return;
-        }
+  // One window per attached reader whose cell is still ok.
+  void run_one(int rep, const FaultContext& context, const VersionBoard& board,
+               WriterDriver& writer) {
+    for (Slot& slot : plan_.slots) {
+      CellResult& cell = plan_.cells[slot.cell];
+      if (!slot.attached || cell.status != CellStatus::ok || stop_requested()) continue;
+      measure(slot, cell, rep, context, board);
+      if (std::string why = writer.failure(); !why.empty()) {
+        close_open_cells(plan_.cells, CellStatus::failed, "writer failed: " + why);
+        return;
       }
     }
   }
@@ -230,9 +226,10 @@ class Repetitions {
   }
 
  private:
-  void measure(Slot& slot, CellResult& cell, int rep) {
+  void measure(Slot& slot, CellResult& cell, int rep, const FaultContext& context,
+               const VersionBoard& board) {
     if (run_.observer) run_.observer->window_started(scenario_, cell, rep);
-    FaultContext window_context = context_;
+    FaultContext window_context = context;
     window_context.reader = slot.spec;
     window_context.active_for = durations_.during;
     WindowFaults faults(scenario_, faults_.window, window_context, rep);
@@ -245,7 +242,7 @@ class Repetitions {
       const WindowPhases hooks{durations_, [&] { faults.start(); }, [&] { faults.verify(); },
                                [&] { faults.stop(); }};
       WindowResult window =
-          measure_window(*slot.reader, *slot.oracle, slot.spec->cpus, scenario_.run, board_, rep,
+          measure_window(*slot.reader, *slot.oracle, slot.spec->cpus, scenario_.run, board, rep,
                          faults_.window.empty() ? nullptr : &hooks, on_progress);
       faults.stop();
       faults.rethrow_failure();
@@ -279,12 +276,81 @@ class Repetitions {
   const Scenario& scenario_;
   CellPlan& plan_;
   const FaultPlan& faults_;
-  const FaultContext& context_;
-  const VersionBoard& board_;
-  WriterDriver& writer_;
   const PhaseDurations durations_;
   std::vector<nlohmann::json> window_evidence_;  // [cell × window fault] → evidence per window
 };
+
+// Detaches every attached reader when a repetition's target goes away.
+class AttachedReaders {
+ public:
+  explicit AttachedReaders(CellPlan& plan) : plan_(plan) {}
+  ~AttachedReaders() {
+    for (Slot& slot : plan_.slots) {
+      if (!slot.attached) continue;
+      try {
+        slot.reader->detach();
+      } catch (...) {  // a destructor must not throw; detach only releases
+      }
+      slot.attached = false;
+      slot.oracle.reset();
+    }
+  }
+  AttachedReaders(const AttachedReaders&) = delete;
+  AttachedReaders& operator=(const AttachedReaders&) = delete;
+
+ private:
+  CellPlan& plan_;
+};
+
+// One repetition on a target of its own: a new map instance (a new hash seed
+// and new memory) prefilled and pinned, the readers attached to it, the
+// writer and the run-scope faults started, every reader measured once, and
+// all of it undone before the next repetition. Repetitions are then
+// independent replicates of everything a run draws at random, which is what
+// the across-repetition statistics and `mapsla compare` assume: with one map
+// per run, a hash layout that made one run skip ten times more keys in a dump
+// looked like a regression between two runs of the same code.
+nlohmann::json run_repetition(const RunContext& run, const Scenario& scenario, CellPlan& plan,
+                              FaultPlan& faults, Repetitions& repetitions, int rep) {
+  TargetMap target(scenario.map, "mapsla_target");
+  VersionBoard board(scenario.map.keys);
+  target.prefill(board);
+  const TargetPin pin(run.pins, target.fd(), scenario.name);
+  const ReadTarget read_target{target.view(), scenario.map.keys, scenario.writer.pattern,
+                               pin.path()};
+  const AttachedReaders attached(plan);
+  attach_readers(plan, read_target, board);
+
+  const WriterContext writer_context{scenario, target, board, *run.features, run.run_id};
+  std::unique_ptr<WriterDriver> writer =
+      builtin_writers().find(scenario.writer.driver)->create(writer_context);
+  writer->start();
+
+  const auto window_ns = scenario.run.warmup + scenario.run.duration;
+  const FaultContext fault_context{scenario,
+                                   *run.features,
+                                   run.run_id,
+                                   &target,
+                                   &board,
+                                   nullptr,
+                                   window_ns * static_cast<int>(plan.slots.size())};
+  RunScopeFaults run_faults(scenario, faults.run, fault_context, faults.details);
+  if (const auto failed = run_faults.start())
+    close_open_cells(plan.cells, status_of(failed->kind), failed->reason);
+
+  repetitions.run_one(rep, fault_context, board, *writer);
+
+  for (const std::string& why : run_faults.stop())
+    close_open_cells(plan.cells, CellStatus::failed, why);
+  writer->stop();
+  return writer->stats();
+}
+
+bool any_open(const CellPlan& plan) {
+  for (const Slot& slot : plan.slots)
+    if (plan.cells[slot.cell].status == CellStatus::ok) return true;
+  return false;
+}
 
 }  // namespace
 
@@ -300,49 +366,21 @@ std::vector<CellResult> Runner::run(const Scenario& requested) {
   if (plan.slots.empty()) return std::move(plan.cells);
   FaultPlan faults = plan_faults(scenario);
 
-  try {
-    TargetMap target(scenario.map, "mapsla_target");
-    VersionBoard board(scenario.map.keys);
-    target.prefill(board);
-    const TargetPin pin(context_.pins, target.fd(), scenario.name);
-    const ReadTarget read_target{target.view(), scenario.map.keys, scenario.writer.pattern,
-                                 pin.path()};
-    attach_readers(plan, read_target, board);
-
-    const WriterContext writer_context{scenario, target, board, features, context_.run_id};
-    std::unique_ptr<WriterDriver> writer =
-        builtin_writers().find(scenario.writer.driver)->create(writer_context);
-    writer->start();
-
-    const auto window_ns = scenario.run.warmup + scenario.run.duration;
-    const FaultContext fault_context{
-        scenario,
-        features,
-        context_.run_id,
-        &target,
-        &board,
-        nullptr,
-        window_ns * scenario.run.repetitions * static_cast<int>(plan.slots.size())};
-    RunScopeFaults run_faults(scenario, faults.run, fault_context, faults.details);
-    if (const auto failed = run_faults.start())
-      close_open_cells(plan.cells, status_of(failed->kind), failed->reason);
-
-    Repetitions repetitions(context_, scenario, plan, faults, fault_context, board, *writer);
-    repetitions.run_all();
-    if (stop_requested())
-      close_open_cells(plan.cells, CellStatus::failed,
-                       fmt::format("interrupted by signal {}", stop_signal()));
-
-    for (const std::string& why : run_faults.stop())
-      close_open_cells(plan.cells, CellStatus::failed, why);
-    writer->stop();
-    for (Slot& slot : plan.slots)
-      if (slot.attached) slot.reader->detach();
-    repetitions.collect_details(writer->stats());
-  } catch (const std::exception& e) {
-    const Classified c = classify_current(e);  // a privilege error ends the run
-    close_open_cells(plan.cells, status_of(c.kind), c.reason);
+  Repetitions repetitions(context_, scenario, plan, faults);
+  const WriterDescriptor& writer = *builtin_writers().find(scenario.writer.driver);
+  std::vector<nlohmann::json> writer_stats;
+  for (int rep = 0; rep < scenario.run.repetitions && any_open(plan) && !stop_requested(); ++rep) {
+    try {
+      writer_stats.push_back(run_repetition(context_, scenario, plan, faults, repetitions, rep));
+    } catch (const std::exception& e) {
+      const Classified c = classify_current(e);  // a privilege error ends the run
+      close_open_cells(plan.cells, status_of(c.kind), c.reason);
+    }
   }
+  if (stop_requested())
+    close_open_cells(plan.cells, CellStatus::failed,
+                     fmt::format("interrupted by signal {}", stop_signal()));
+  repetitions.collect_details(combine_writer_stats(writer, writer_stats));
   return std::move(plan.cells);
 }
 

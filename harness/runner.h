@@ -1,14 +1,17 @@
-// The runner: for one scenario, create the target map, prefill it, start the
-// writer and the faults, and measure every applicable reader for the
+// The runner: for one scenario, measure every applicable reader for the
 // scenario's repetitions (readers interleaved within each repetition, so a
 // slow drift of the machine spreads over all of them), each in a thread
-// pinned to its CPUs, with a warm-up before each measured window.
+// pinned to its CPUs, with a warm-up before each measured window. Each
+// repetition creates, prefills and pins a target map of its own and starts a
+// writer and the run-scope faults on it, so repetitions are independent
+// replicates (a new hash seed and new memory each time), not windows on one
+// map instance.
 //
 // Faults (harness/faults/fault.h) and writers: one that cannot apply here
 // (the feature probe found what it needs missing) makes every cell of the
 // scenario `skipped` with the probe's reason; the others first shape the scenario
-// (descriptor shape()), then run-scope faults are started once the map and
-// writer run and hold for every window, while window-scope faults are
+// (descriptor shape()), then run-scope faults are started once a repetition's
+// map and writer run and hold for its windows, while window-scope faults are
 // started and stopped inside each window, which is then split into
 // before/during/after phases (harness/measure_window.h). Every cell records
 // each fault's evidence (details.faults); a FaultUnavailable thrown at run
@@ -61,8 +64,9 @@ class Runner {
   // One cell per reader entry of the scenario, in named stages: decide
   // whether the scenario can run here (faults, writer), shape it, plan the
   // cells (readers that cannot apply are not_applicable), plan the faults by
-  // scope, open and pin the target, attach the readers, start the writer and
-  // the run-scope faults, run the repetitions, collect the details. Throws
+  // scope; then per repetition open and pin a target, attach the readers,
+  // start the writer and the run-scope faults, measure each reader once;
+  // then collect the details. Throws
   // PrivilegeError (harness/failure.h) only when this process lacks a
   // capability (the run cannot go on); every other failure is recorded in
   // the cells it affects, classified by harness/failure.h.

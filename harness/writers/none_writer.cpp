@@ -11,7 +11,9 @@ WriterDescriptor NoneWriter::descriptor() {
           [](Fields&, const WriterSpec&, const MapSpec&) -> std::shared_ptr<const WriterOptions> {
             return nullptr;
           },
-          [](const WriterContext&) { return std::make_unique<NoneWriter>(); }};
+          [](const WriterContext&) { return std::make_unique<NoneWriter>(); },
+          nullptr,
+          {"updates"}};
 }
 
 }  // namespace mapsla

@@ -25,6 +25,37 @@ std::vector<std::string> WriterRegistry::names() const {
   return names;
 }
 
+nlohmann::json combine_writer_stats(const WriterDescriptor& writer,
+                                    const std::vector<nlohmann::json>& per_repetition) {
+  if (per_repetition.empty()) return nlohmann::json::object();
+  nlohmann::json out = per_repetition.back();
+  for (const std::string& counter : writer.counters) {
+    uint64_t sum = 0;
+    bool known = true;
+    for (const auto& rep : per_repetition) {
+      const auto it = rep.find(counter);
+      if (it == rep.end() || !it->is_number_unsigned())
+        known = false;
+      else
+        sum += it->get<uint64_t>();
+    }
+    if (known) out[counter] = sum;
+  }
+  for (const std::string& flag : writer.flags) {
+    bool all = true, known = true;
+    for (const auto& rep : per_repetition) {
+      const auto it = rep.find(flag);
+      if (it == rep.end() || !it->is_boolean())
+        known = false;
+      else
+        all = all && it->get<bool>();
+    }
+    if (known) out[flag] = all;
+  }
+  if (per_repetition.size() > 1) out["repetitions"] = per_repetition;
+  return out;
+}
+
 const WriterRegistry& builtin_writers() {
   static const WriterRegistry registry = [] {
     WriterRegistry r;

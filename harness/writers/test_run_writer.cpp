@@ -61,7 +61,8 @@ WriterDescriptor TestRunWriter::descriptor() {
             if (scenario.writer.pattern == WriterPattern::locked && !features.map_lock.available)
               return "pattern locked: " + features.map_lock.detail;
             return {};
-          }};
+          },
+          {"runs", "updates", "failed_updates"}};
 }
 
 TestRunWriter::TestRunWriter(const WriterContext& context)

@@ -83,7 +83,10 @@ WriterDescriptor TrafficWriter::descriptor() {
             if (!features.net_namespaces.available) return features.net_namespaces.detail;
             if (!features.cls_bpf.available) return features.cls_bpf.detail;
             return {};
-          }};
+          },
+          {"sent", "counted", "bytes_counted", "other_packets", "write_failed", "send_retries",
+           "updates", "dropped"},
+          {"reconciled"}};
 }
 
 TrafficWriter::TrafficWriter(const WriterContext& context)

@@ -54,7 +54,18 @@ struct WriterDescriptor {
   // kernel, in the feature probe's words ("" when it can). The runner then
   // skips the scenario's cells with the reason instead of failing them.
   std::function<std::string(const Scenario& scenario, const KernelFeatures& features)> unavailable;
+  // stats() fields that count events (summed over repetitions) and that
+  // assert a property (true only when true in every repetition).
+  std::vector<std::string> counters;
+  std::vector<std::string> flags;
 };
+
+// A writer's report entry for a run: each repetition has a writer of its own
+// (on a map of its own), so this is the last repetition's stats with the
+// descriptor's counters summed and flags and-ed over every repetition, and
+// each repetition's own stats under `repetitions`.
+nlohmann::json combine_writer_stats(const WriterDescriptor& writer,
+                                    const std::vector<nlohmann::json>& per_repetition);
 
 class WriterRegistry {
  public:
