@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -30,7 +31,8 @@ std::string trim(std::string text) {
 // hostile file may be as long as the file), cut at a UTF-8 character boundary.
 std::string shortened(std::string text) {
   constexpr size_t kMaxText = 240;
-  if (text.size() <= kMaxText) return text;
+  // Up to 280 bytes are kept whole, so shortening a shortened text keeps it.
+  if (text.size() <= kMaxText + 40) return text;
   size_t cut = kMaxText;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
     --cut;
@@ -232,6 +234,17 @@ Fields::Fields(YAML::Node node, std::shared_ptr<const std::string> file, std::st
       path_(std::move(path)),
       errors_(std::move(errors)) {
   if (!node_.IsMap()) fail_here("expected a mapping of fields");
+  // yaml-cpp finds a key by comparing it with every key of the mapping, which
+  // made a mapping of n unknown keys cost n² comparisons.
+  auto index = std::make_shared<std::map<std::string, YAML::Node>>();
+  for (const auto& entry : node_)
+    if (entry.first.IsScalar()) index->emplace(entry.first.Scalar(), entry.second);
+  index_ = std::move(index);
+}
+
+const YAML::Node* Fields::find(const std::string& key) const {
+  const auto it = index_->find(key);
+  return it == index_->end() ? nullptr : &it->second;
 }
 
 Fields Fields::detached() const {
@@ -245,7 +258,7 @@ std::string Fields::field_path(const std::string& key) const {
 }
 
 int Fields::line_of(const std::string& key) const {
-  if (node_[key]) return line_of_node(node_[key]);
+  if (const YAML::Node* n = find(key)) return line_of_node(*n);
   return line_of_node(node_);
 }
 
@@ -257,7 +270,7 @@ std::string Fields::key_name(const YAML::Node& key) const {
 }
 
 void Fields::fail(const std::string& key, const std::string& why) const {
-  throw ConfigError(*file_, line_of(key), field_path(key), why, !node_[key]);
+  throw ConfigError(*file_, line_of(key), field_path(key), why, find(key) == nullptr);
 }
 
 void Fields::fail_here(const std::string& why) const {
@@ -265,15 +278,15 @@ void Fields::fail_here(const std::string& why) const {
 }
 
 bool Fields::has(const std::string& key) const {
-  const YAML::Node n = node_[key];
-  return n.IsDefined() && !n.IsNull();
+  const YAML::Node* n = find(key);
+  return n && n->IsDefined() && !n->IsNull();
 }
 
 YAML::Node Fields::require(const std::string& key) {
   used_.insert(key);
-  YAML::Node n = node_[key];
-  if (!n.IsDefined() || n.IsNull()) fail(key, "is required");
-  return n;
+  const YAML::Node* n = find(key);
+  if (!n || !n->IsDefined() || n->IsNull()) fail(key, "is required");
+  return *n;
 }
 
 YAML::Node Fields::node(const std::string& key) {

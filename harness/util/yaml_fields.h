@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -179,6 +180,8 @@ class Fields {
   Fields(YAML::Node node, std::shared_ptr<const std::string> file, std::string path,
          std::shared_ptr<ConfigErrors> errors);
   YAML::Node require(const std::string& key);
+  // The value of `key` (first of duplicates), or nullptr; by the index.
+  const YAML::Node* find(const std::string& key) const;
   std::string scalar(const std::string& key, const char* expected);
 
   YAML::Node node_;
@@ -186,6 +189,7 @@ class Fields {
   std::string path_;
   std::set<std::string> used_;
   std::shared_ptr<ConfigErrors> errors_;
+  std::shared_ptr<const std::map<std::string, YAML::Node>> index_;  // key → value
 };
 
 }  // namespace mapsla
