@@ -59,14 +59,19 @@ inline BoundedOutcome run_mapsla_bounded(const std::vector<std::string>& args,
   return out;
 }
 
-// Exit 2 within the deadline and the memory bound, the first line naming
-// `file` and a line number.
-inline void expect_bad_input(const BoundedOutcome& o, const std::string& file) {
+// Exit 2 within the deadline and the memory bound.
+inline void expect_refused_within_bounds(const BoundedOutcome& o) {
   EXPECT_TRUE(o.finished) << "still running after " << kBadInputDeadline.count() << " ms";
   EXPECT_EQ(o.status, 2) << o.output.substr(0, 2000);
   EXPECT_LE(o.elapsed, kBadInputDeadline);
   EXPECT_GT(o.max_rss_kb, 0);
   EXPECT_LE(o.max_rss_kb, kBadInputMaxRssKb);
+}
+
+// Exit 2 within the deadline and the memory bound, the first line naming
+// `file` and a line number.
+inline void expect_bad_input(const BoundedOutcome& o, const std::string& file) {
+  expect_refused_within_bounds(o);
   const std::string first = o.output.substr(0, o.output.find('\n'));
   EXPECT_TRUE(first.starts_with("mapsla: " + file + ":")) << first.substr(0, 2000);
   EXPECT_TRUE(std::regex_search(first, std::regex("^mapsla: [^ ]*:[0-9]+: ")))
