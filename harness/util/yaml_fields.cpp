@@ -28,16 +28,23 @@ std::string trim(std::string text) {
   return text.substr(first, last - first + 1);
 }
 
-// At most kMaxText bytes of a field path or message (a value quoted from a
-// hostile file may be as long as the file), cut at a UTF-8 character boundary.
+// A field path or message of at most about 280 bytes: a value quoted from a
+// hostile file may be as long as the file. A longer one keeps its head and its
+// tail (where a message says what is wrong), cut at UTF-8 character
+// boundaries, and says how long it was.
 std::string shortened(std::string text) {
-  constexpr size_t kMaxText = 240;
+  constexpr size_t kHead = 150, kTail = 90;
   // Up to 280 bytes are kept whole, so shortening a shortened text keeps it.
-  if (text.size() <= kMaxText + 40) return text;
-  size_t cut = kMaxText;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return fmt::format("{}… ({} bytes)", text.substr(0, cut), text.size());
+  if (text.size() <= 280) return text;
+  const auto continuation = [&](size_t at) {
+    return (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80;
+  };
+  size_t head = kHead, tail = text.size() - kTail;
+  while (head > 0 && continuation(head))
+    --head;
+  while (tail < text.size() && continuation(tail))
+    ++tail;
+  return fmt::format("{}…({} bytes)…{}", text.substr(0, head), text.size(), text.substr(tail));
 }
 
 // The offset of the first byte that does not belong to well-formed UTF-8
