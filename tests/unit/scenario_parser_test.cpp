@@ -321,7 +321,7 @@ TEST(ScenarioParser, HostileValuesAreRefusedQuicklyAndShortly) {
     ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
     EXPECT_THAT(lines[0], HasSubstr("h.yaml:1: field 'map.kind': 'xxx"));
     EXPECT_LT(lines[0].size(), 400u);  // the value is cut, with its length, keeping the reason
-    EXPECT_THAT(lines[0], HasSubstr("bytes)…xxx' is not one of: hash, lru_hash"));
+    EXPECT_THAT(lines[0], ::testing::ContainsRegex("bytes\\)…x+' is not one of: hash, lru_hash"));
     EXPECT_THAT(lines[1], HasSubstr("h.yaml:2: field 'writer.cpus': expected a CPU list"));
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
