@@ -131,9 +131,7 @@ Scenario load_recorded(const RecordedScenario& recorded) {
       throw ConfigError(recorded.file, 0, "(file)",
                         "the report does not embed the scenario text (written by an older "
                         "mapsla) and the recorded file cannot be read");
-    std::stringstream text;
-    text << in.rdbuf();
-    parsed = parse_scenarios(text.str(), recorded.file);
+    parsed = parse_scenarios(read_config_file(recorded.file), recorded.file);
   }
   // A recorded file is one scenario: suites are recorded per included file.
   auto it = std::find_if(parsed.begin(), parsed.end(),

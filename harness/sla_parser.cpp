@@ -163,7 +163,7 @@ SlaSpec parse_section(Fields& parent, const std::string& key,
     for (Fields& rule : rules)
       errors.attempt([&] { spec.rules.push_back(parse_rule(std::move(rule), only_scenario)); });
     errors.throw_if_any();
-    if (rules.empty()) parent.fail(key, "needs at least one rule");
+    if (node.size() == 0) parent.fail(key, "needs at least one rule");
   } else {
     parent.fail(key, "expected a rule (a mapping) or a list of rules");
   }
@@ -174,28 +174,21 @@ SlaSpec parse_section(Fields& parent, const std::string& key,
 
 SlaSpec parse_sla_text(const std::string& text, const std::string& file) {
   auto file_name = std::make_shared<const std::string>(file);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(file, e.mark.line + 1, "(yaml)", e.msg);
-  }
+  const YAML::Node root = load_config_yaml(text, file);
   if (!root.IsMap())
     throw ConfigError(file, 1, "(document)", "expected a mapping with an `sla:` field");
   Fields top(root, file_name, "");
   top.string_or("description", "");
   if (!top.has("sla")) top.fail("sla", "is required (the list of rules)");
-  SlaSpec spec = parse_section(top, "sla", std::nullopt);
-  top.done();
+  SlaSpec spec;
+  top.check([&] { spec = parse_section(top, "sla", std::nullopt); });
+  top.check([&] { top.done(); });
+  top.errors().throw_if_any();
   return spec;
 }
 
 SlaSpec load_sla_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw ConfigError(file.string(), 0, "(file)", "cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_sla_text(text.str(), file.string());
+  return parse_sla_text(read_config_file(file), file.string());
 }
 
 SlaSpec parse_scenario_sla(Fields& scenario_fields, const std::string& scenario_name) {

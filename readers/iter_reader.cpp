@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "harness/bpf/fd.h"
+#include "harness/bpf/map.h"
 #include "harness/util/clock.h"
 
 namespace mapsla {
@@ -21,6 +22,20 @@ ReaderDescriptor IterReader::descriptor() {
           [](const std::string&, Fields& options) {
             return std::make_unique<IterReader>(static_cast<uint32_t>(
                 options.integer("buffer_bytes", 4096, 16u << 20, kDefaultBufferBytes)));
+          },
+          // One read() must hold at least one frame (attach() would refuse it).
+          [](Fields& options, const TargetSpec& map) {
+            const uint64_t frame =
+                sizeof(uint32_t) +
+                uint64_t{map.value_size} * (is_percpu(map.kind) ? possible_cpus() : 1);
+            const uint64_t buffer =
+                options.integer("buffer_bytes", 4096, 16u << 20, kDefaultBufferBytes);
+            if (buffer < frame)
+              options.fail("buffer_bytes",
+                           fmt::format("{} bytes{} cannot hold one {}-byte frame of this {} map "
+                                       "(a 4-byte key and its value on every CPU)",
+                                       buffer, options.has("buffer_bytes") ? "" : " (the default)",
+                                       frame, to_string(map.kind)));
           }};
 }
 

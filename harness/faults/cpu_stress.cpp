@@ -29,40 +29,50 @@ constexpr std::pair<Method, const char*> kMethods[] = {
     {Method::cpu, "cpu"},       {Method::matrixprod, "matrixprod"}, {Method::cache, "cache"},
     {Method::stream, "stream"}, {Method::switch_, "switch"},        {Method::timer, "timer"}};
 
+// Each field is checked on its own (Fields::check): all mistakes are reported.
 std::shared_ptr<const FaultOptions> parse_options(Fields& f) {
   auto options = std::make_shared<Options>();
   std::vector<std::string> names;
   for (const auto& [method, name] : kMethods)
     names.emplace_back(name);
-  const std::string method = f.one_of("method", names, std::string("cpu"));
-  for (const auto& [m, name] : kMethods)
-    if (method == name) options->method = m;
-  options->workers = static_cast<int>(f.integer("workers", 1, 256, 0));
-  if (f.has("load")) {
-    if (options->method != Method::cpu)
+  std::string method;
+  const bool method_ok = f.check([&] {
+    method = f.one_of("method", names, std::string("cpu"));
+    for (const auto& [m, name] : kMethods)
+      if (method == name) options->method = m;
+  });
+  f.check([&] { options->workers = static_cast<int>(f.integer("workers", 1, 256, 0)); });
+  f.check([&] {
+    if (!f.has("load")) return;
+    if (method_ok && options->method != Method::cpu)
       f.fail("load", fmt::format("only method cpu takes a load (stress-ng --cpu-load); {} runs "
                                  "flat out",
                                  method));
     options->load = static_cast<int>(f.integer("load", 1, 100));
-  }
-  if (f.has("load_slice")) {
-    if (options->method != Method::cpu)
+  });
+  f.check([&] {
+    if (!f.has("load_slice")) return;
+    if (method_ok && options->method != Method::cpu)
       f.fail("load_slice", "only method cpu takes a load slice (stress-ng --cpu-load-slice)");
     options->load_slice_ms = static_cast<int>(f.integer("load_slice", 1, 10'000));
-  }
-  if (f.has("freq")) {
-    if (options->method != Method::switch_ && options->method != Method::timer)
+  });
+  f.check([&] {
+    if (!f.has("freq")) return;
+    if (method_ok && options->method != Method::switch_ && options->method != Method::timer)
       f.fail("freq", "only methods switch and timer take a frequency");
     options->freq = f.integer("freq", 1, 1'000'000'000);
-  }
-  if (f.has("cpus")) {
+  });
+  f.check([&] {
+    if (!f.has("cpus")) return;
     options->cpus = f.cpu_list("cpus", std::nullopt);
     const int online = online_cpus();
     for (int cpu : options->cpus)
       if (cpu >= online)
         f.fail("cpus",
                fmt::format("CPU {} does not exist here (online CPUs: 0-{})", cpu, online - 1));
-  }
+  });
+  for (const char* key : {"load", "load_slice", "freq", "cpus"})
+    f.mark_known(key);
   return options;
 }
 

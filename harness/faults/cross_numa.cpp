@@ -18,14 +18,17 @@ namespace {
 
 std::shared_ptr<const FaultOptions> parse_options(Fields& f) {
   auto options = std::make_shared<Options>();
-  options->reader_node = static_cast<int>(f.integer("reader_node", 0, 1023, 0));
-  if (f.has("map_node")) {
+  const bool reader_ok = f.check(
+      [&] { options->reader_node = static_cast<int>(f.integer("reader_node", 0, 1023, 0)); });
+  f.check([&] {
+    if (!f.has("map_node")) return;
     options->map_node = static_cast<int>(f.integer("map_node", 0, 1023));
-    if (options->map_node == options->reader_node)
+    if (reader_ok && options->map_node == options->reader_node)
       f.fail("map_node", fmt::format("must differ from reader_node ({}): the fault puts the map on "
                                      "another node than the readers",
                                      options->reader_node));
-  }
+  });
+  f.mark_known("map_node");
   return options;
 }
 

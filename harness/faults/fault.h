@@ -85,6 +85,10 @@ struct FaultDescriptor {
   // Optional: adjusts the scenario before anything is created (the map's
   // NUMA node, the readers' CPUs). Called only when unavailable() is empty.
   std::function<void(const FaultSpec& spec, Scenario& scenario)> shape;
+  // Optional: why the fault cannot go with the rest of the scenario (its map,
+  // its writer), empty when it can. Checked when the file is loaded, so the
+  // mistake is FILE:LINE and exit 2, not a failed cell.
+  std::function<std::string(const FaultSpec& spec, const Scenario& scenario)> conflicts;
 };
 
 class FaultRegistry {

@@ -23,24 +23,31 @@ using Options = MapPressureFault::Options;
 
 namespace {
 
+// Each field is checked on its own (Fields::check): all mistakes are reported.
 std::shared_ptr<const FaultOptions> parse_options(Fields& f) {
   auto options = std::make_shared<Options>();
-  options->extra_keys = static_cast<uint32_t>(f.integer("extra_keys", 1, 1u << 24, 0));
-  if (f.has("rate") && f.yaml()["rate"].IsScalar() && f.yaml()["rate"].Scalar() == "max") {
-    f.string("rate");
-    options->rate = 0;
-  } else {
-    options->rate = f.integer("rate", 1, 1'000'000'000, 0);
-  }
-  options->deletes = f.boolean("deletes", false);
-  if (f.has("cpus")) {
+  f.check([&] {
+    options->extra_keys = static_cast<uint32_t>(f.integer("extra_keys", 1, 1u << 24, 0));
+  });
+  f.check([&] {
+    if (f.has("rate") && f.yaml()["rate"].IsScalar() && f.yaml()["rate"].Scalar() == "max") {
+      f.string("rate");
+      options->rate = 0;
+    } else {
+      options->rate = f.integer("rate", 1, 1'000'000'000, 0);
+    }
+  });
+  f.check([&] { options->deletes = f.boolean("deletes", false); });
+  f.check([&] {
+    if (!f.has("cpus")) return;
     options->cpus = f.cpu_list("cpus", std::nullopt);
     const int online = online_cpus();
     for (int cpu : options->cpus)
       if (cpu >= online)
         f.fail("cpus",
                fmt::format("CPU {} does not exist here (online CPUs: 0-{})", cpu, online - 1));
-  }
+  });
+  f.mark_known("cpus");
   return options;
 }
 
@@ -69,7 +76,17 @@ FaultDescriptor MapPressureFault::descriptor() {
             return std::make_unique<MapPressureFault>(spec, context);
           },
           FaultScope::window,
-          {}};
+          {},
+          [](const FaultSpec&, const Scenario& scenario) -> std::string {
+            const MapSpec& map = scenario.map;
+            if (map.kind != MapKind::hash && map.kind != MapKind::lru_hash)
+              return fmt::format(
+                  "map_pressure needs a hash or lru_hash map (this scenario's is {})",
+                  to_string(map.kind));
+            if (scenario.writer.pattern == WriterPattern::locked)
+              return "map_pressure cannot write spin-locked values (writer pattern locked)";
+            return {};
+          }};
 }
 
 MapPressureFault::MapPressureFault(const FaultSpec& spec, const FaultContext& context)

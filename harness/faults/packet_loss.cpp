@@ -24,37 +24,54 @@ const char* to_string(PacketLossFault::Impl impl) {
   }
 }
 
+// Each field is checked on its own (Fields::check): all mistakes are reported.
 std::shared_ptr<const FaultOptions> parse_options(Fields& f) {
   auto o = std::make_shared<Options>();
-  const std::string model = f.one_of("model", {"random", "gilbert_elliott"}, "random");
+  std::string model;
+  f.check([&] { model = f.one_of("model", {"random", "gilbert_elliott"}, "random"); });
   if (model == "random") {
     o->model = PacketLossFault::Model::random;
     for (const char* ge : {"p", "r", "h", "k"})
-      if (f.has(ge)) f.fail(ge, "belongs to `model: gilbert_elliott`");
-    o->percent = f.number("percent", 0, 100);
-    o->correlation = f.number("correlation", 0, 100, 0);
-    if (o->correlation >= 100)
-      f.fail("correlation", "must be below 100 (100 % would freeze the first verdict forever)");
-  } else {
+      if (f.has(ge)) f.check([&] { f.fail(ge, "belongs to `model: gilbert_elliott`"); });
+    f.check([&] { o->percent = f.number("percent", 0, 100); });
+    f.check([&] {
+      o->correlation = f.number("correlation", 0, 100, 0);
+      if (o->correlation >= 100)
+        f.fail("correlation", "must be below 100 (100 % would freeze the first verdict forever)");
+    });
+  } else if (model == "gilbert_elliott") {
     o->model = PacketLossFault::Model::gilbert_elliott;
     for (const char* random : {"percent", "correlation"})
       if (f.has(random))
-        f.fail(random, "does not apply to gilbert_elliott: its loss ratio follows from p, r, h, k");
-    o->p = f.number("p", 0, 100);
-    o->r = f.number("r", 0, 100, 100 - o->p);
-    o->h = f.number("h", 0, 100, 0);
-    o->k = f.number("k", 0, 100, 100);
+        f.check([&] {
+          f.fail(random,
+                 "does not apply to gilbert_elliott: its loss ratio follows from p, r, h, k");
+        });
+    const bool p_ok = f.check([&] { o->p = f.number("p", 0, 100); });
+    if (p_ok) f.check([&] { o->r = f.number("r", 0, 100, 100 - o->p); });
+    f.check([&] { o->h = f.number("h", 0, 100, 0); });
+    f.check([&] { o->k = f.number("k", 0, 100, 100); });
   }
-  o->seed = f.integer("seed", 0, UINT64_MAX, 1);
-  o->direction = f.one_of("direction", {"egress", "ingress"}, "egress") == "ingress"
-                     ? TcDirection::ingress
-                     : TcDirection::egress;
-  const std::string impl = f.one_of("impl", {"auto", "netem", "ebpf"}, "auto");
-  o->impl = impl == "netem"  ? PacketLossFault::Impl::netem
-            : impl == "ebpf" ? PacketLossFault::Impl::ebpf
-                             : PacketLossFault::Impl::automatic;
-  if (o->impl == PacketLossFault::Impl::netem && o->direction == TcDirection::ingress)
-    f.fail("direction", "netem shapes egress only; use impl: ebpf (or auto) for ingress loss");
+  // A wrong model leaves its fields unjudged (and so not called unknown).
+  for (const char* key : {"percent", "correlation", "p", "r", "h", "k"})
+    if (model.empty()) f.mark_known(key);
+  f.check([&] { o->seed = f.integer("seed", 0, UINT64_MAX, 1); });
+  const bool direction_ok = f.check([&] {
+    o->direction = f.one_of("direction", {"egress", "ingress"}, "egress") == "ingress"
+                       ? TcDirection::ingress
+                       : TcDirection::egress;
+  });
+  const bool impl_ok = f.check([&] {
+    const std::string impl = f.one_of("impl", {"auto", "netem", "ebpf"}, "auto");
+    o->impl = impl == "netem"  ? PacketLossFault::Impl::netem
+              : impl == "ebpf" ? PacketLossFault::Impl::ebpf
+                               : PacketLossFault::Impl::automatic;
+  });
+  if (direction_ok && impl_ok && o->impl == PacketLossFault::Impl::netem &&
+      o->direction == TcDirection::ingress)
+    f.check([&] {
+      f.fail("direction", "netem shapes egress only; use impl: ebpf (or auto) for ingress loss");
+    });
   return o;
 }
 
@@ -102,10 +119,21 @@ nlohmann::json Options::to_json() const {
 }
 
 FaultDescriptor PacketLossFault::descriptor() {
-  return {"packet_loss", "drops the traffic writer's packets (netem, or a seeded eBPF tc program)",
-          parse_options, unavailable_reason,
+  return {"packet_loss",
+          "drops the traffic writer's packets (netem, or a seeded eBPF tc program)",
+          parse_options,
+          unavailable_reason,
           [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
             return std::make_unique<PacketLossFault>(spec, context);
+          },
+          FaultScope::window,
+          {},
+          [](const FaultSpec&, const Scenario& scenario) -> std::string {
+            if (scenario.writer.driver == "traffic") return {};
+            return fmt::format(
+                "packet_loss drops the traffic writer's packets: the scenario needs "
+                "`writer: {{driver: traffic}}` (its writer is `{}`)",
+                scenario.writer.driver);
           }};
 }
 

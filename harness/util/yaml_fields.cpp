@@ -6,9 +6,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <yaml-cpp/depthguard.h>
 
 namespace mapsla {
 namespace {
@@ -25,38 +28,149 @@ std::string trim(std::string text) {
   return text.substr(first, last - first + 1);
 }
 
+// A field path or message of at most about 280 bytes: a value quoted from a
+// hostile file may be as long as the file. A longer one keeps its head and its
+// tail (where a message says what is wrong), cut at UTF-8 character
+// boundaries, and says how long it was.
+std::string shortened(std::string text) {
+  constexpr size_t kHead = 150, kTail = 90;
+  // Up to 280 bytes are kept whole, so shortening a shortened text keeps it.
+  if (text.size() <= 280) return text;
+  const auto continuation = [&](size_t at) {
+    return (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80;
+  };
+  size_t head = kHead, tail = text.size() - kTail;
+  while (head > 0 && continuation(head))
+    --head;
+  while (tail < text.size() && continuation(tail))
+    ++tail;
+  return fmt::format("{}…({} bytes)…{}", text.substr(0, head), text.size(), text.substr(tail));
+}
+
+// The offset of the first byte that does not belong to well-formed UTF-8
+// (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF), or npos.
+size_t first_invalid_utf8(const std::string& text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80)
+      len = 1;
+    else if (c >= 0xC2 && c <= 0xDF)
+      len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
+      if (s[i + k] < min || s[i + k] > max) return i;
+    }
+    i += len;
+  }
+  return std::string::npos;
+}
+
 }  // namespace
+
+std::string read_config_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(file.string(), 0, "(file)", "cannot be read");
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw ConfigError(file.string(), 0, "(file)", "cannot be read");
+  text.resize(static_cast<size_t>(in.gcount()));
+  return text;
+}
+
+YAML::Node load_config_yaml(const std::string& text, const std::string& file) {
+  if (text.size() > kMaxConfigBytes)
+    throw ConfigError(file, 1, "(file)",
+                      fmt::format("is larger than {} KiB, the limit of a scenario or SLA file "
+                                  "(docs/scenarios.md, \"Limits\")",
+                                  kMaxConfigBytes / 1024));
+  if (const size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
+    const size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const size_t column = line_start == std::string::npos || bad == 0 ? bad + 1 : bad - line_start;
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + bad, '\n'));
+    throw ConfigError(file, line, "(file)",
+                      fmt::format("byte 0x{:02x} at column {} is not UTF-8 (a scenario or SLA "
+                                  "file is UTF-8 text)",
+                                  static_cast<unsigned char>(text[bad]), column));
+  }
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigError(file, e.mark.line + 1, "(yaml)",
+                      fmt::format("nested deeper than {} levels", kMaxConfigDepth));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file, e.mark.is_null() ? 1 : e.mark.line + 1, "(yaml)", e.msg);
+  }
+}
 
 ConfigError::ConfigError(std::string file, int line, std::string field, std::string why,
                          bool absent)
-    : std::runtime_error(fmt::format("{}:{}: field '{}': {}", file, line, field, why)),
-      file_(std::move(file)),
+    : std::runtime_error(
+          fmt::format("{}:{}: field '{}': {}", file, line, shortened(field), shortened(why))),
+      file_(file),
       line_(line),
-      field_(std::move(field)),
-      why_(std::move(why)),
-      absent_(absent) {}
+      field_(shortened(std::move(field))),
+      why_(shortened(std::move(why))),
+      mistakes_{{std::move(file), line, field_, why_, absent}} {}
 
 ConfigError ConfigError::several(std::vector<ConfigError> errors) {
-  std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
-    return std::pair(a.absent_, a.line()) < std::pair(b.absent_, b.line());
+  std::vector<Mistake> all;
+  size_t uncounted = 0;
+  for (ConfigError& e : errors) {
+    uncounted += e.uncounted_;
+    for (Mistake& m : e.mistakes_)
+      if (all.size() < kMaxKept)
+        all.push_back(std::move(m));
+      else
+        ++uncounted;
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Mistake& a, const Mistake& b) {
+    return std::pair(a.absent, a.line) < std::pair(b.absent, b.line);
   });
-  ConfigError first = errors.front();
-  for (size_t i = 1; i < errors.size(); ++i)
-    for (const std::string& line : errors[i].lines())
-      first.more_.push_back(line);
+  const Mistake& m = all.front();
+  ConfigError first(m.file, m.line, m.field, m.why, m.absent);
+  first.mistakes_ = std::move(all);
+  first.uncounted_ = uncounted;
   return first;
 }
 
 std::vector<std::string> ConfigError::lines() const {
-  std::vector<std::string> out = {what()};
-  out.insert(out.end(), more_.begin(), more_.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < mistakes_.size() && i < kMaxShown; ++i) {
+    const Mistake& m = mistakes_[i];
+    out.push_back(fmt::format("{}:{}: field '{}': {}", m.file, m.line, m.field, m.why));
+  }
+  if (count() > kMaxShown)
+    out.push_back(fmt::format("… and {} more mistakes (the first {} are shown)",
+                              count() - kMaxShown, kMaxShown));
   return out;
+}
+
+void ConfigErrors::add(const ConfigError& e) {
+  count_ += e.count();
+  if (errors_.size() < ConfigError::kMaxKept) errors_.push_back(e);
 }
 
 void ConfigErrors::throw_if_any() const {
   if (errors_.empty()) return;
-  if (errors_.size() == 1) throw errors_.front();
-  throw ConfigError::several(errors_);
+  if (errors_.size() == 1 && count_ == 1) throw errors_.front();
+  ConfigError all = ConfigError::several(errors_);
+  throw all;
 }
 
 std::optional<std::chrono::nanoseconds> parse_duration(const std::string& raw) {
@@ -107,6 +221,9 @@ std::optional<std::vector<int>> parse_cpu_list(const std::string& text) {
                hi < lo) {
       return std::nullopt;
     }
+    // A CPU above the largest any kernel has is a mistake, and "0-2000000000" would otherwise
+    // cost 8 GB before anyone looked at it.
+    if (hi > kMaxCpu) return std::nullopt;
     for (int cpu = lo; cpu <= hi; ++cpu)
       cpus.push_back(cpu);
     if (comma == std::string::npos) break;
@@ -116,8 +233,32 @@ std::optional<std::vector<int>> parse_cpu_list(const std::string& text) {
 }
 
 Fields::Fields(YAML::Node node, std::shared_ptr<const std::string> file, std::string path)
-    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {
+    : Fields(std::move(node), std::move(file), std::move(path), std::make_shared<ConfigErrors>()) {}
+
+Fields::Fields(YAML::Node node, std::shared_ptr<const std::string> file, std::string path,
+               std::shared_ptr<ConfigErrors> errors)
+    : node_(std::move(node)),
+      file_(std::move(file)),
+      path_(std::move(path)),
+      errors_(std::move(errors)) {
   if (!node_.IsMap()) fail_here("expected a mapping of fields");
+  // yaml-cpp finds a key by comparing it with every key of the mapping, which
+  // made a mapping of n unknown keys cost n² comparisons.
+  auto index = std::make_shared<std::map<std::string, YAML::Node>>();
+  for (const auto& entry : node_)
+    if (entry.first.IsScalar()) index->emplace(entry.first.Scalar(), entry.second);
+  index_ = std::move(index);
+}
+
+const YAML::Node* Fields::find(const std::string& key) const {
+  const auto it = index_->find(key);
+  return it == index_->end() ? nullptr : &it->second;
+}
+
+Fields Fields::detached() const {
+  Fields copy = *this;
+  copy.errors_ = std::make_shared<ConfigErrors>();
+  return copy;
 }
 
 std::string Fields::field_path(const std::string& key) const {
@@ -125,7 +266,7 @@ std::string Fields::field_path(const std::string& key) const {
 }
 
 int Fields::line_of(const std::string& key) const {
-  if (node_[key]) return line_of_node(node_[key]);
+  if (const YAML::Node* n = find(key)) return line_of_node(*n);
   return line_of_node(node_);
 }
 
@@ -137,7 +278,7 @@ std::string Fields::key_name(const YAML::Node& key) const {
 }
 
 void Fields::fail(const std::string& key, const std::string& why) const {
-  throw ConfigError(*file_, line_of(key), field_path(key), why, !node_[key]);
+  throw ConfigError(*file_, line_of(key), field_path(key), why, find(key) == nullptr);
 }
 
 void Fields::fail_here(const std::string& why) const {
@@ -145,15 +286,15 @@ void Fields::fail_here(const std::string& why) const {
 }
 
 bool Fields::has(const std::string& key) const {
-  const YAML::Node n = node_[key];
-  return n.IsDefined() && !n.IsNull();
+  const YAML::Node* n = find(key);
+  return n && n->IsDefined() && !n->IsNull();
 }
 
 YAML::Node Fields::require(const std::string& key) {
   used_.insert(key);
-  YAML::Node n = node_[key];
-  if (!n.IsDefined() || n.IsNull()) fail(key, "is required");
-  return n;
+  const YAML::Node* n = find(key);
+  if (!n || !n->IsDefined() || n->IsNull()) fail(key, "is required");
+  return *n;
 }
 
 YAML::Node Fields::node(const std::string& key) {
@@ -163,7 +304,7 @@ YAML::Node Fields::node(const std::string& key) {
 Fields Fields::child(const std::string& key) {
   YAML::Node n = require(key);
   if (!n.IsMap()) fail(key, "expected a mapping");
-  return Fields(n, file_, field_path(key));
+  return Fields(n, file_, field_path(key), errors_);
 }
 
 std::vector<Fields> Fields::child_list(const std::string& key) {
@@ -172,9 +313,11 @@ std::vector<Fields> Fields::child_list(const std::string& key) {
   std::vector<Fields> items;
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string item_path = fmt::format("{}[{}]", field_path(key), i);
+    // A wrong item is kept with the file's mistakes; its siblings are still read.
     if (!n[i].IsMap())
-      throw ConfigError(*file_, line_of_node(n[i]), item_path, "expected a mapping");
-    items.emplace_back(n[i], file_, item_path);
+      errors_->add(ConfigError(*file_, line_of_node(n[i]), item_path, "expected a mapping"));
+    else
+      items.push_back(Fields(n[i], file_, item_path, errors_));
   }
   return items;
 }
@@ -217,9 +360,14 @@ uint64_t Fields::integer(const std::string& key, uint64_t min, uint64_t max,
   }
   const std::string text = scalar(key, "an integer");
   uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size())
+  const bool negative = text.size() > 1 && text[0] == '-';
+  const char* digits = text.data() + (negative ? 1 : 0);
+  auto [ptr, ec] = std::from_chars(digits, text.data() + text.size(), value);
+  if (ptr != text.data() + text.size() ||
+      (ec != std::errc() && ec != std::errc::result_out_of_range))
     fail(key, fmt::format("expected an integer, got '{}'", text));
+  if (negative || ec == std::errc::result_out_of_range)
+    fail(key, fmt::format("{} is out of range [{}, {}]", text, min, max));
   if (value < min || value > max)
     fail(key, fmt::format("{} is out of range [{}, {}]", value, min, max));
   return value;
@@ -290,19 +438,23 @@ std::vector<int> Fields::cpu_list(const std::string& key,
       cpus->insert(cpus->end(), one->begin(), one->end());
     }
   }
-  if (!cpus || cpus->empty()) fail(key, "expected a CPU list such as [0, 1] or \"0-3\"");
+  if (!cpus || cpus->empty())
+    fail(key, fmt::format("expected a CPU list such as [0, 1] or \"0-3\" (CPUs 0…{})", kMaxCpu));
   return *cpus;
 }
 
 void Fields::done() const {
-  for (const auto& entry : node_) {
-    const std::string key = key_name(entry.first);
-    if (!used_.count(key))
-      // Every known field has been read (defaults included), so used_ is the
-      // list of what would have been accepted here.
-      throw ConfigError(*file_, line_of_node(entry.first), field_path(key),
-                        fmt::format("unknown field (known here: {})", fmt::join(used_, ", ")));
-  }
+  ConfigErrors unknown;
+  for (const auto& entry : node_)
+    unknown.attempt([&] {
+      const std::string key = key_name(entry.first);
+      if (!used_.count(key))
+        // Every known field has been read (defaults included), so used_ is the
+        // list of what would have been accepted here.
+        throw ConfigError(*file_, line_of_node(entry.first), field_path(key),
+                          fmt::format("unknown field (known here: {})", fmt::join(used_, ", ")));
+    });
+  unknown.throw_if_any();
 }
 
 }  // namespace mapsla

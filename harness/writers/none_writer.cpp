@@ -13,6 +13,7 @@ WriterDescriptor NoneWriter::descriptor() {
           },
           [](const WriterContext&) { return std::make_unique<NoneWriter>(); },
           nullptr,
+          nullptr,
           {"updates"}};
 }
 

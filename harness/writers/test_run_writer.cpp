@@ -26,43 +26,52 @@ void sleep_until_ns(uint64_t deadline) {
 }  // namespace
 
 WriterDescriptor TestRunWriter::descriptor() {
-  return {"test_run",
-          "threads pinned to writer CPUs run a SEC(\"syscall\") writer via BPF_PROG_TEST_RUN",
-          {WriterPattern::inplace, WriterPattern::replace, WriterPattern::churn,
-           WriterPattern::seqlock, WriterPattern::locked, WriterPattern::percpu},
-          {MapKind::hash, MapKind::lru_hash, MapKind::array, MapKind::percpu_hash,
-           MapKind::percpu_array},
-          [](Fields& fields, const WriterSpec& spec,
-             const MapSpec& map) -> std::shared_ptr<const WriterOptions> {
-            auto options = std::make_shared<Options>();
-            options->keys_per_run =
-                static_cast<uint32_t>(fields.integer("keys_per_run", 1, 1u << 20, 64));
-            if (spec.pattern == WriterPattern::churn && is_array(map.kind))
-              fields.fail("pattern",
-                          "churn deletes keys, which an array cannot do; use a hash map");
-            if (spec.pattern == WriterPattern::locked && map.kind != MapKind::hash &&
-                map.kind != MapKind::array)
-              fields.fail("pattern", fmt::format("locked values hold a bpf_spin_lock, which a {} "
-                                                 "cannot; use a hash or an array",
-                                                 to_string(map.kind)));
-            if (spec.pattern == WriterPattern::percpu && !is_percpu(map.kind))
-              fields.fail("pattern", fmt::format("percpu writes this CPU's slot of a per-CPU map; "
-                                                 "a {} has none (use percpu_hash or percpu_array)",
-                                                 to_string(map.kind)));
-            if (spec.cpus.size() > map.keys) fields.fail("cpus", "more writer CPUs than keys");
-            return options;
-          },
-          [](const WriterContext& context) { return std::make_unique<TestRunWriter>(context); },
-          [](const Scenario& scenario, const KernelFeatures& features) -> std::string {
-            // The most basic missing piece first: it is the one to fix.
-            for (const FeatureState* needed :
-                 {&features.syscall_prog, &features.bpf_loop, &features.test_run_writer})
-              if (!needed->available) return needed->detail;
-            if (scenario.writer.pattern == WriterPattern::locked && !features.map_lock.available)
-              return "pattern locked: " + features.map_lock.detail;
-            return {};
-          },
-          {"runs", "updates", "failed_updates"}};
+  return {
+      "test_run",
+      "threads pinned to writer CPUs run a SEC(\"syscall\") writer via BPF_PROG_TEST_RUN",
+      {WriterPattern::inplace, WriterPattern::replace, WriterPattern::churn, WriterPattern::seqlock,
+       WriterPattern::locked, WriterPattern::percpu},
+      {MapKind::hash, MapKind::lru_hash, MapKind::array, MapKind::percpu_hash,
+       MapKind::percpu_array},
+      [](Fields& fields, const WriterSpec&,
+         const MapSpec&) -> std::shared_ptr<const WriterOptions> {
+        auto options = std::make_shared<Options>();
+        // Each field and rule on its own (Fields::check): all mistakes are reported.
+        fields.check([&] {
+          options->keys_per_run =
+              static_cast<uint32_t>(fields.integer("keys_per_run", 1, 1u << 20, 64));
+        });
+        return options;
+      },
+      [](const WriterContext& context) { return std::make_unique<TestRunWriter>(context); },
+      [](const Scenario& scenario, const KernelFeatures& features) -> std::string {
+        // The most basic missing piece first: it is the one to fix.
+        for (const FeatureState* needed :
+             {&features.syscall_prog, &features.bpf_loop, &features.test_run_writer})
+          if (!needed->available) return needed->detail;
+        if (scenario.writer.pattern == WriterPattern::locked && !features.map_lock.available)
+          return "pattern locked: " + features.map_lock.detail;
+        return {};
+      },
+      [](Fields& fields, const WriterSpec& spec, const MapSpec& map) {
+        fields.check([&] {
+          if (spec.pattern == WriterPattern::churn && is_array(map.kind))
+            fields.fail("pattern", "churn deletes keys, which an array cannot do; use a hash map");
+          if (spec.pattern == WriterPattern::locked && map.kind != MapKind::hash &&
+              map.kind != MapKind::array)
+            fields.fail("pattern", fmt::format("locked values hold a bpf_spin_lock, which a {} "
+                                               "cannot; use a hash or an array",
+                                               to_string(map.kind)));
+          if (spec.pattern == WriterPattern::percpu && !is_percpu(map.kind))
+            fields.fail("pattern", fmt::format("percpu writes this CPU's slot of a per-CPU map; "
+                                               "a {} has none (use percpu_hash or percpu_array)",
+                                               to_string(map.kind)));
+        });
+        fields.check([&] {
+          if (spec.cpus.size() > map.keys) fields.fail("cpus", "more writer CPUs than keys");
+        });
+      },
+      {"runs", "updates", "failed_updates"}};
 }
 
 TestRunWriter::TestRunWriter(const WriterContext& context)

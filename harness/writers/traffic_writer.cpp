@@ -22,27 +22,41 @@ using namespace std::chrono_literals;
 constexpr auto kPublishInterval = 5ms;
 constexpr size_t kMismatchExamples = 5;
 
-std::shared_ptr<const WriterOptions> parse_options(Fields& fields, const WriterSpec& spec,
-                                                   const MapSpec& map) {
+std::shared_ptr<const WriterOptions> parse_options(Fields& fields, const WriterSpec&,
+                                                   const MapSpec&) {
   auto options = std::make_shared<TrafficWriter::Options>();
-  if (spec.rate)
-    fields.fail("rate", "the traffic writer is paced by `pps` (packets per second), not `rate`");
-  if (fields.has("pps") && fields.yaml()["pps"].IsScalar() &&
-      fields.yaml()["pps"].Scalar() == "max") {
-    fields.string("pps");
-    options->pps = 0;
-  } else {
-    options->pps = fields.integer("pps", 1, 100'000'000, options->pps);
-  }
-  options->payload_bytes = static_cast<uint32_t>(
-      fields.integer("payload_bytes", kMinPayloadBytes, kMaxPayloadBytes, options->payload_bytes));
-  options->packets = fields.integer("packets", 0, uint64_t{1} << 50, 0);
-  if (map.keys > MAPSLA_TRAFFIC_MAX_FLOWS)
-    fields.fail("driver", fmt::format("the traffic writer sends one flow per key, at most {} "
-                                      "flows; this map has {} keys (lower map.keys)",
-                                      MAPSLA_TRAFFIC_MAX_FLOWS, map.keys));
-  if (spec.cpus.size() > map.keys) fields.fail("cpus", "more writer CPUs than flows (map keys)");
+  // Each field and rule on its own (Fields::check): all mistakes are reported.
+  fields.check([&] {
+    if (fields.has("pps") && fields.yaml()["pps"].IsScalar() &&
+        fields.yaml()["pps"].Scalar() == "max") {
+      fields.string("pps");
+      options->pps = 0;
+    } else {
+      options->pps = fields.integer("pps", 1, 100'000'000, options->pps);
+    }
+  });
+  fields.check([&] {
+    options->payload_bytes = static_cast<uint32_t>(fields.integer(
+        "payload_bytes", kMinPayloadBytes, kMaxPayloadBytes, options->payload_bytes));
+  });
+  fields.check([&] { options->packets = fields.integer("packets", 0, uint64_t{1} << 50, 0); });
   return options;
+}
+
+// Rules across the driver, the run's rate, the map and the CPUs.
+void check_rules(Fields& fields, const WriterSpec& spec, const MapSpec& map) {
+  if (spec.rate)
+    fields.check([&] {
+      fields.fail("rate", "the traffic writer is paced by `pps` (packets per second), not `rate`");
+    });
+  if (map.keys > MAPSLA_TRAFFIC_MAX_FLOWS)
+    fields.check([&] {
+      fields.fail("driver", fmt::format("the traffic writer sends one flow per key, at most {} "
+                                        "flows; this map has {} keys (lower map.keys)",
+                                        MAPSLA_TRAFFIC_MAX_FLOWS, map.keys));
+    });
+  if (spec.cpus.size() > map.keys)
+    fields.check([&] { fields.fail("cpus", "more writer CPUs than flows (map keys)"); });
 }
 
 uint32_t address_be(const char* ip) {
@@ -84,6 +98,7 @@ WriterDescriptor TrafficWriter::descriptor() {
             if (!features.cls_bpf.available) return features.cls_bpf.detail;
             return {};
           },
+          check_rules,
           {"sent", "counted", "bytes_counted", "other_packets", "write_failed", "send_retries",
            "updates", "dropped"},
           {"reconciled"}};

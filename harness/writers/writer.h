@@ -44,8 +44,8 @@ struct WriterDescriptor {
   std::string summary;
   std::vector<WriterPattern> patterns;  // patterns this driver can produce
   std::vector<MapKind> kinds;           // map kinds it can write
-  // Reads the driver's own fields from the scenario's `writer:` mapping;
-  // may reject combinations with the map (errors name file and line).
+  // Reads the driver's own fields from the scenario's `writer:` mapping
+  // (errors name file and line; each field checked on its own).
   std::function<std::shared_ptr<const WriterOptions>(Fields& fields, const WriterSpec& spec,
                                                      const MapSpec& map)>
       parse;
@@ -54,6 +54,10 @@ struct WriterDescriptor {
   // kernel, in the feature probe's words ("" when it can). The runner then
   // skips the scenario's cells with the reason instead of failing them.
   std::function<std::string(const Scenario& scenario, const KernelFeatures& features)> unavailable;
+  // Optional: rejects combinations of the driver's fields with the pattern,
+  // the map and the CPUs, at the field concerned (file and line). Called when
+  // the file is loaded, only when all of those were read without a mistake.
+  std::function<void(Fields& fields, const WriterSpec& spec, const MapSpec& map)> rules;
   // stats() fields that count events (summed over repetitions) and that
   // assert a property (true only when true in every repetition).
   std::vector<std::string> counters;

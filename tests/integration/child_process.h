@@ -2,10 +2,13 @@
 // Prometheus). Each child gets its own process group, so that ending it also
 // ends whatever it started (Chromium's helpers); the destructor ends and
 // reaps the group on every path (SIGTERM, then SIGKILL after a grace period).
+// A child may be started under an address-space limit, and its peak RSS is
+// read when it is reaped (bounded-input tests).
 #pragma once
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,13 +22,26 @@
 
 namespace mapsla::testing {
 
+// Limits set in the child before exec.
+struct ChildLimits {
+  // RLIMIT_AS: an allocation beyond it fails (std::bad_alloc), so a program
+  // that would grow without bound dies instead of swapping the machine.
+  std::optional<rlim_t> address_space_bytes;
+};
+
 class ChildProcess {
  public:
   // Starts argv[0] (an absolute path) with stdout and stderr into `log`.
-  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log) : log_(log) {
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log,
+               ChildLimits limits = {})
+      : log_(log) {
     pid_ = ::fork();
     if (pid_ == 0) {
       ::setpgid(0, 0);
+      if (limits.address_space_bytes) {
+        const rlimit limit{*limits.address_space_bytes, *limits.address_space_bytes};
+        if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(126);
+      }
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       const int null = ::open("/dev/null", O_RDONLY);
       ::dup2(null, STDIN_FILENO);
@@ -45,6 +61,9 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   pid_t pid() const { return pid_; }
+  // The child's peak resident set in KiB (getrusage's ru_maxrss of this
+  // child alone), known once wait_for() has seen it exit.
+  std::optional<long> max_rss_kb() const { return max_rss_kb_; }
 
   // The exit status (128 + signal when killed), or nullopt at the deadline.
   std::optional<int> wait_for(std::chrono::milliseconds timeout) {
@@ -52,9 +71,11 @@ class ChildProcess {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       int status = 0;
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      rusage usage{};
+      const pid_t done = ::wait4(pid_, &status, WNOHANG, &usage);
       if (done == pid_) {
         status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        max_rss_kb_ = usage.ru_maxrss;
         kill_group(SIGKILL);  // helpers the child left behind
         return status_;
       }
@@ -90,6 +111,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   std::filesystem::path log_;
   std::optional<int> status_;
+  std::optional<long> max_rss_kb_;
 };
 
 }  // namespace mapsla::testing

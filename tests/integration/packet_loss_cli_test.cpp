@@ -12,12 +12,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "harness/net/command.h"
 #include "harness/net/netns.h"
 #include "tests/integration/privileged.h"
+#include "tests/integration/run_leftovers.h"
 
 namespace mapsla {
 namespace {
@@ -25,6 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using testing::leftovers;
+using testing::pins_left;
 
 pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
   const pid_t pid = ::fork();
@@ -54,30 +56,7 @@ std::string slurp(const fs::path& path) {
 }
 
 std::string run_id_in(const fs::path& log) {
-  static const std::regex started("mapsla run ([0-9a-f]{8}):");
-  std::smatch match;
-  const std::string text = slurp(log);
-  return std::regex_search(text, match, started) ? match[1].str() : std::string();
-}
-
-bool pins_left(const std::string& run_id) {
-  std::error_code ec;
-  return fs::exists(fs::path("/sys/fs/bpf/mapsla") / run_id, ec);
-}
-
-// Everything the run could leave, as one readable line ("" when clean).
-std::string leftovers(const std::string& run_id) {
-  const LinkNames names = link_names(run_id);
-  std::string out;
-  const std::string netns = run_command({"ip", "netns", "list"}).out;
-  if (netns.find("mapsla-" + run_id) != std::string::npos) out += "netns: " + netns + "; ";
-  std::error_code ec;
-  for (const auto& dev : {names.tx_dev, names.rx_dev})
-    if (fs::exists("/sys/class/net/" + dev, ec)) out += "veth " + dev + "; ";
-  const std::string qdiscs = run_command({"tc", "qdisc", "show"}).out;
-  if (qdiscs.find("ms" + run_id) != std::string::npos) out += "qdisc: " + qdiscs + "; ";
-  if (pins_left(run_id)) out += "pins under /sys/fs/bpf/mapsla/" + run_id + "; ";
-  return out;
+  return testing::run_id_in(slurp(log));
 }
 
 class PacketLossCliTest : public testing::PrivilegedTest {

@@ -271,8 +271,9 @@ run: {{warmup: 0ms, duration: 50ms, repetitions: 1}}
   }
 }
 
-TEST_F(PacketLossTest, LossWithoutTrafficWriterFailsTheCellsSayingWhy) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+// A loss fault without the traffic writer is refused when the file is loaded
+// (exit 2 with the fault's line), not left to fail every cell at run time.
+TEST_F(PacketLossTest, LossWithoutTrafficWriterIsRejectedWhenLoaded) {
   const std::string yaml = R"(
 name: loss_no_traffic
 map: {kind: hash, entries: 256, value_size: 64}
@@ -281,11 +282,14 @@ readers: [{reader: naive, mode: keys}]
 faults: [{kind: packet_loss, percent: 2, impl: ebpf}]
 run: {warmup: 0ms, duration: 50ms, repetitions: 1}
 )";
-  Runner runner({new_run_id(), &testing::kernel_features(), nullptr, nullptr});
-  const auto cells = runner.run(parse_scenarios(yaml, "x.yaml").front());
-  ASSERT_EQ(cells.size(), 1u);
-  EXPECT_EQ(cells[0].status, CellStatus::failed);
-  EXPECT_THAT(cells[0].reason, ::testing::HasSubstr("driver: traffic"));
+  try {
+    parse_scenarios(yaml, "x.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("x.yaml:6: field 'faults[0].kind': packet_loss "
+                                               "drops the traffic writer's packets"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("driver: traffic"));
+  }
 }
 
 }  // namespace

@@ -11,7 +11,11 @@
 #include <fstream>
 #include <string>
 
+#include "tests/bad_input.h"
+
 namespace {
+
+using mapsla::testing::run_mapsla_bounded;
 
 struct Outcome {
   int status = -1;
@@ -40,13 +44,14 @@ TEST(Cli, NoSubcommandIsUsageError) {
   EXPECT_EQ(run("").status, 2);
 }
 
+// Bad input: exit 2 within a second and bounded memory (tests/bad_input.h).
 TEST(Cli, UnknownOptionIsUsageError) {
-  EXPECT_EQ(run("run --bogus x.yaml").status, 2);
+  mapsla::testing::expect_refused_within_bounds(run_mapsla_bounded({"run", "--bogus", "x.yaml"}));
 }
 
 TEST(Cli, MissingScenarioFileIsUsageError) {
-  const Outcome o = run("run /nonexistent/scenario.yaml");
-  EXPECT_EQ(o.status, 2);
+  const auto o = run_mapsla_bounded({"run", "/nonexistent/scenario.yaml"});
+  mapsla::testing::expect_refused_within_bounds(o);
   EXPECT_THAT(o.output, ::testing::HasSubstr("/nonexistent/scenario.yaml"));
 }
 
@@ -57,22 +62,39 @@ TEST(Cli, BadScenarioFieldExitsTwoWithFileLineField) {
                                "readers: all\n"
                                "run:\n"
                                "  duration: banana\n");
-  const Outcome o = run("run " + path.string());
-  EXPECT_EQ(o.status, 2);
+  const auto o = run_mapsla_bounded({"run", path.string()});
+  mapsla::testing::expect_bad_input(o, path.string());
   EXPECT_EQ(o.output, "mapsla: " + path.string() +
                           ":5: field 'run.duration': 'banana' is not a duration (use e.g. 2s, "
                           "500ms, 1m)\n");
   std::filesystem::remove(path);
 }
 
+TEST(Cli, EveryMistakeOfAFileIsPrintedInLineOrder) {
+  const auto path = write_file("mapsla_several.yaml",
+                               "map: {kind: heap, entries: 0}\n"
+                               "writer: {driver: none}\n"
+                               "readers: [{reader: naive, mode: sideways, cpus: [0]}]\n"
+                               "run: {duration: banana}\n");
+  const auto o = run_mapsla_bounded({"run", path.string()});
+  mapsla::testing::expect_bad_input(o, path.string());
+  EXPECT_THAT(o.output,
+              ::testing::MatchesRegex("mapsla: [^\n]*:1: field 'map.kind': [^\n]*\n"
+                                      "mapsla: [^\n]*:1: field 'map.entries': [^\n]*\n"
+                                      "mapsla: [^\n]*:3: field 'readers\\[0\\].mode': [^\n]*\n"
+                                      "mapsla: [^\n]*:4: field 'run.duration': [^\n]*\n"));
+  std::filesystem::remove(path);
+}
+
 TEST(Cli, BadDurationOverrideExitsTwo) {
-  const Outcome o = run("run " MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml --duration soon");
-  EXPECT_EQ(o.status, 2);
-  EXPECT_THAT(o.output, ::testing::HasSubstr("--duration"));
+  const auto o =
+      run_mapsla_bounded({"run", MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml", "--duration", "soon"});
+  mapsla::testing::expect_bad_input(o, "--duration");
 }
 
 TEST(Cli, RepetitionsOutOfRangeExitsTwo) {
-  EXPECT_EQ(run("run " MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml --repetitions 0").status, 2);
+  mapsla::testing::expect_refused_within_bounds(
+      run_mapsla_bounded({"run", MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml", "--repetitions", "0"}));
 }
 
 TEST(Cli, ListNamesReadersPatternsKindsAndScenarios) {

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "reports/json_report.h"
+#include "tests/bad_input.h"
 #include "tests/unit/gate_fixtures.h"
 
 namespace mapsla {
@@ -106,12 +107,16 @@ TEST_F(GateCli, CheckBadInputExitsTwoWithOneLine) {
   o = mapsla("check " + file("trunc.json", "{\"cells\": [") + " --sla " + sla);
   EXPECT_EQ(o.status, 2);
   EXPECT_THAT(o.output, HasSubstr("trunc.json: at (document): not JSON"));
-  o = mapsla("check " + report + " --sla " + file("bad.yaml", "sla:\n  - op_p99: fast\n"));
-  EXPECT_EQ(o.status, 2);
-  EXPECT_THAT(o.output, HasSubstr("bad.yaml:2: field 'sla[0].op_p99'"));
-  o = mapsla("check " + report + " --sla " + file("typo.yaml", "sla: {reader: naiv, torn: 0}"));
-  EXPECT_EQ(o.status, 2);
-  EXPECT_THAT(o.output, HasSubstr("typo.yaml:1: field 'sla': the rule for reader naiv selects no "
+  // SLA files: exit 2 with FILE:LINE within a second and bounded memory.
+  const std::string bad = file("bad.yaml", "sla:\n  - op_p99: fast\n    torn: -1\n");
+  testing::BoundedOutcome b = testing::run_mapsla_bounded({"check", report, "--sla", bad});
+  testing::expect_bad_input(b, bad);
+  EXPECT_THAT(b.output, HasSubstr("bad.yaml:2: field 'sla[0].op_p99'"));
+  EXPECT_THAT(b.output, HasSubstr("bad.yaml:3: field 'sla[0].torn': -1 is out of range"));
+  const std::string typo = file("typo.yaml", "sla: {reader: naiv, torn: 0}");
+  b = testing::run_mapsla_bounded({"check", report, "--sla", typo});
+  testing::expect_refused_within_bounds(b);  // a rule checked against the report, after its header
+  EXPECT_THAT(b.output, HasSubstr("typo.yaml:1: field 'sla': the rule for reader naiv selects no "
                                   "cell of the report"));
   EXPECT_EQ(mapsla("check " + report).status, 2);  // --sla is required
 }

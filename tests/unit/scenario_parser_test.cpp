@@ -3,8 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+
+#include <fmt/format.h>
 
 namespace mapsla {
 namespace {
@@ -190,6 +193,159 @@ TEST(ScenarioParser, AMistakeInTheMapDoesNotCascadeIntoTheReaders) {
   }
 }
 
+// Within one part, every field is checked on its own: a wrong value never
+// hides a sibling's mistake, and all of them come in line order.
+TEST(ScenarioParser, EveryMistakeOfOneReaderAndOfTheMapIsReportedInLineOrder) {
+  try {
+    parse_scenarios(
+        "name: x\n"                                  // 1
+        "map:\n"                                     // 2
+        "  kind: heap\n"                             // 3
+        "  entries: 1e99\n"                          // 4
+        "  keys: -5\n"                               // 5
+        "  value_size: 100\n"                        // 6
+        "  colour: blue\n"                           // 7
+        "writer: {driver: none}\n"                   // 8
+        "readers:\n"                                 // 9
+        "  - reader: naive\n"                        // 10
+        "    mode: sideways\n"                       // 11
+        "    cpus: \"0-2000000000\"\n"               // 12
+        "    test_slowdown: 0.5\n"                   // 13
+        "    flavour: salty\n"                       // 14
+        "run:\n"                                     // 15
+        "  duration: banana\n"                       // 16
+        "  repetitions: 99999999999999999999999\n",  // 17
+        "r.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::vector<std::string> lines = e.lines();
+    const std::vector<std::string> expected = {
+        "r.yaml:3: field 'map.kind': 'heap' is not one of",
+        "r.yaml:4: field 'map.entries': expected an integer, got '1e99'",
+        "r.yaml:5: field 'map.keys': -5 is out of range [1, 16777216]",
+        "r.yaml:6: field 'map.value_size': 100 is not one of 64, 256, 1024",
+        "r.yaml:7: field 'map.colour': unknown field",
+        "r.yaml:11: field 'readers[0].mode': 'sideways' is not one of",
+        "r.yaml:12: field 'readers[0].cpus': expected a CPU list",
+        "r.yaml:13: field 'readers[0].test_slowdown': 0.5 is out of range",
+        "r.yaml:14: field 'readers[0].flavour': unknown field",
+        "r.yaml:16: field 'run.duration': 'banana' is not a duration",
+        "r.yaml:17: field 'run.repetitions': 99999999999999999999999 is out of range [1, 1000]",
+    };
+    ASSERT_EQ(lines.size(), expected.size()) << ::testing::PrintToString(lines);
+    for (size_t i = 0; i < expected.size(); ++i)
+      EXPECT_THAT(lines[i], HasSubstr(expected[i])) << i;
+    EXPECT_EQ(e.count(), expected.size());
+  }
+}
+
+TEST(ScenarioParser, EveryMistakeOfOneFaultAndOfTheWriterIsReported) {
+  try {
+    parse_scenarios(
+        "map: {kind: hash, entries: 64}\n"
+        "writer:\n"
+        "  driver: traffic\n"
+        "  cpus: [0]\n"
+        "  pps: lots\n"
+        "  payload_bytes: 9000\n"
+        "readers: all\n"
+        "faults:\n"
+        "  - kind: packet_loss\n"
+        "    percent: 101\n"
+        "    correlation: 100\n"
+        "    direction: sideways\n"
+        "    impl: magic\n",
+        "f.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::vector<std::string> lines = e.lines();
+    ASSERT_EQ(lines.size(), 6u) << ::testing::PrintToString(lines);
+    EXPECT_THAT(lines[0], HasSubstr("f.yaml:5: field 'writer.pps'"));
+    EXPECT_THAT(lines[1], HasSubstr("f.yaml:6: field 'writer.payload_bytes'"));
+    EXPECT_THAT(lines[2], HasSubstr("f.yaml:10: field 'faults[0].percent'"));
+    EXPECT_THAT(lines[3], HasSubstr("f.yaml:11: field 'faults[0].correlation'"));
+    EXPECT_THAT(lines[4], HasSubstr("f.yaml:12: field 'faults[0].direction'"));
+    EXPECT_THAT(lines[5], HasSubstr("f.yaml:13: field 'faults[0].impl'"));
+  }
+}
+
+TEST(ScenarioParser, MistakesBeyondTheLimitAreCountedInALastLine) {
+  std::string text = "map:\n  kind: hash\n  entries: 64\n";
+  for (int i = 0; i < 30; ++i)
+    text += fmt::format("  typo{}: 1\n", i);
+  text += "writer: {driver: none}\nreaders: all\n";
+  try {
+    parse_scenarios(text, "cap.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::vector<std::string> lines = e.lines();
+    ASSERT_EQ(lines.size(), ConfigError::kMaxShown + 1) << ::testing::PrintToString(lines);
+    EXPECT_EQ(e.count(), 30u);
+    // The first 20 by line: typo0 on line 4 … typo19 on line 23.
+    for (size_t i = 0; i < ConfigError::kMaxShown; ++i)
+      EXPECT_THAT(lines[i], HasSubstr(fmt::format("cap.yaml:{}: field 'map.typo{}'", i + 4, i)));
+    EXPECT_EQ(lines.back(), "… and 10 more mistakes (the first 20 are shown)");
+  }
+}
+
+// Rules across parts are checked when the file is loaded (exit 2 with the
+// line), not left to fail a cell at run time.
+TEST(ScenarioParser, FaultsThatCannotGoWithTheMapOrWriterAreRejectedAtParseTime) {
+  try {
+    parse_scenarios(
+        "map: {kind: array, entries: 64}\nwriter: {driver: test_run}\nreaders: all\n"
+        "faults:\n  - kind: map_pressure\n  - kind: packet_loss\n    percent: 2\n",
+        "x.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::vector<std::string> lines = e.lines();
+    ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+    EXPECT_THAT(lines[0], HasSubstr("x.yaml:5: field 'faults[0].kind': map_pressure needs a hash "
+                                    "or lru_hash map (this scenario's is array)"));
+    EXPECT_THAT(lines[1], HasSubstr("x.yaml:6: field 'faults[1].kind': packet_loss drops the "
+                                    "traffic writer's packets"));
+  }
+}
+
+TEST(ScenarioParser, HostileValuesAreRefusedQuicklyAndShortly) {
+  const std::string long_value(50'000, 'x');  // under the 64 KiB limit
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    parse_scenarios("map: {kind: " + long_value +
+                        ", entries: 64}\nwriter: {driver: none, cpus: \"0-2000000000\"}\n"
+                        "readers: all\n",
+                    "h.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::vector<std::string> lines = e.lines();
+    ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+    EXPECT_THAT(lines[0], HasSubstr("h.yaml:1: field 'map.kind': 'xxx"));
+    EXPECT_LT(lines[0].size(), 400u);  // the value is cut, with its length, keeping the reason
+    EXPECT_THAT(lines[0], ::testing::ContainsRegex("bytes\\)…x+' is not one of: hash, lru_hash"));
+    EXPECT_THAT(lines[1], HasSubstr("h.yaml:2: field 'writer.cpus': expected a CPU list"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
+TEST(ScenarioParser, FilesBeyondTheLimitsAreRefusedBeforeParsing) {
+  const auto error = [](const std::string& text) {
+    try {
+      parse_scenarios(text, "big.yaml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(error("name: " + std::string(kMaxConfigBytes, 'x') + "\n"),
+            "big.yaml:1: field '(file)': is larger than 64 KiB, the limit of a scenario or SLA "
+            "file (docs/scenarios.md, \"Limits\")");
+  EXPECT_EQ(error("name: x\ndescription: \"caf\xc3\"\n"),
+            "big.yaml:2: field '(file)': byte 0xc3 at column 18 is not UTF-8 (a scenario or SLA "
+            "file is UTF-8 text)");
+  EXPECT_THAT(error("map: " + std::string(10'000, '[') + std::string(10'000, ']') + "\n"),
+              HasSubstr("big.yaml:1: field '(yaml)': nested deeper than 2000 levels"));
+}
+
 TEST(ScenarioParser, KeysBeyondTheMapsEntriesAreRejectedAtParseTime) {
   try {
     parse_scenarios(
@@ -292,6 +448,8 @@ TEST(CpuLists, ParseRangesAndLists) {
   EXPECT_EQ(parse_cpu_list("1"), (std::vector<int>{1}));
   EXPECT_FALSE(parse_cpu_list("2-1"));
   EXPECT_FALSE(parse_cpu_list("x"));
+  EXPECT_FALSE(parse_cpu_list("0-2000000000"));  // refused, not 8 GB of CPU numbers
+  EXPECT_EQ(parse_cpu_list("8191")->size(), 1u);
 }
 
 }  // namespace
