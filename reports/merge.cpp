@@ -122,8 +122,9 @@ void assign_labels(std::vector<MergeInput>& inputs, const std::vector<std::strin
     inputs[i].label = renamed[i];
   // The same run given twice: an ordinal is all that tells them apart.
   std::map<std::string, int> seen;
-  for (MergeInput& in : inputs)
-    if (count(in.label) > 1) in.label += fmt::format(" #{}", ++seen[in.label]);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (std::count(renamed.begin(), renamed.end(), renamed[i]) > 1)
+      inputs[i].label += fmt::format(" #{}", ++seen[renamed[i]]);
 }
 
 void check_same_scenarios(const std::vector<MergeInput>& inputs) {
@@ -198,9 +199,13 @@ Fleet merge_reports(std::vector<MergeInput> inputs) {
         cell.inputs.push_back(found ? input_cell(*found) : InputCell{});
         if (!found) cell.inputs.back().reason = "not in this input's report";
       }
-      for (const InputCell& in : cell.inputs)
-        cell.settings_differ =
-            cell.settings_differ || (in.present && in.settings != cell.inputs[i].settings);
+      // Among the inputs that ran it: a cell that did not run may lack settings.
+      const InputCell* ran = nullptr;
+      for (const InputCell& in : cell.inputs) {
+        if (!in.present || in.status != CellStatus::ok) continue;
+        cell.settings_differ = cell.settings_differ || (ran && in.settings != ran->settings);
+        ran = ran ? ran : &in;
+      }
       for (FleetMetric m : kFleetMetrics)
         cell.worst[static_cast<size_t>(m)] = worst_input(cell, m);
       fleet.cells.push_back(std::move(cell));

@@ -81,9 +81,8 @@ int merge_command(const MergeArgs& args, const std::vector<std::string>& command
   print_fleet(fleet, std::cout);
   try {
     const auto files = write_fleet(fleet, args.out, renderer ? &*renderer : nullptr);
-    std::cout << '\n';
-    for (const auto& f : files)
-      std::cout << f.extension().string().substr(1) << ": " << f.string() << '\n';
+    std::cout << "\nreport: " << files.at(0).string() << "\nmarkdown: " << files.at(1).string()
+              << "\nhtml: " << files.at(2).string() << '\n';
   } catch (const std::exception& e) {
     std::cerr << fmt::format("mapsla: {}: cannot write the fleet report: {}\n", args.out, e.what());
     return exit_code::kBadInput;
