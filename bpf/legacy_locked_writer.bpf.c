@@ -17,7 +17,9 @@ int write_range(struct xdp_md *ctx)
 {
 	struct mapsla_writer_args *args = (void *)(long)ctx->data;
 	struct loop_state st = {};
-	__u32 count;
+	/* 64-bit: a spilled loop counter keeps its value for the verifier only
+	 * in a full 8-byte stack slot (5.10 tracks no narrower spill). */
+	__u64 count;
 
 	if ((void *)(args + 1) > (void *)(long)ctx->data_end)
 		return XDP_ABORTED;
@@ -27,7 +29,7 @@ int write_range(struct xdp_md *ctx)
 	st.key_start = args->key_start;
 	st.writer_cpu = args->writer_cpu;
 	st.version = args->version;
-	for (__u32 i = 0; i < MAPSLA_LEGACY_WRITER_MAX_KEYS; i++) {
+	for (__u64 i = 0; i < MAPSLA_LEGACY_WRITER_MAX_KEYS; i++) {
 		/* max_keys is a constant to the verifier: it walks that many
 		 * iterations, not MAPSLA_LEGACY_WRITER_MAX_KEYS. */
 		if (i >= max_keys || i >= count)
