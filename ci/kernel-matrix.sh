@@ -135,7 +135,7 @@ trap - INT TERM
 mapfile -t REPORTS <"$OUT/reports.list"
 
 # --- merge --------------------------------------------------------------------
-if "$MAPSLA_BIN" merge --help >/dev/null 2>&1; then
+if "$MAPSLA_BIN" --help 2>&1 | grep -qE '^ +merge +'; then
   if "$MAPSLA_BIN" merge "${REPORTS[@]}" --out "$OUT/merged" >"$OUT/merge.log" 2>&1; then
     say "merged: $OUT/merged/report.json"
     cat "$OUT/merge.log"
@@ -189,10 +189,9 @@ say "where kernels differ:"
   for r in "${REPORTS[@]}"; do
     jq -r --arg l "${LABEL[$r]}" '.environment.features | to_entries[] | select(.key | startswith("placement.") | not) | "\(.key)\t\($l)\t\(if .value.available then "yes" else "no" end)"' "$r"
   done
-} | awk -F'\t' '{ v[$1] = v[$1] sprintf("%s=%s ", $2, $3); d[$1, $3] = 1; vals[$1] = vals[$1] "|" $3 }
-  END { for (f in v) { n = split(vals[f], a, "|"); s = ""; diff = 0
-          for (i = 2; i <= n; i++) if (a[i] != a[2]) diff = 1
-          if (diff) printf "  feature %-16s %s\n", f, v[f] } }' | sort
+} | awk -F'\t' '{ v[$1] = v[$1] sprintf("%s=%s ", $2, $3) }
+  $2 != "host" { if (!($1 in first)) first[$1] = $3; else if (first[$1] != $3) diff[$1] = 1 }
+  END { for (f in diff) printf "  feature %-16s %s\n", f, v[f] }' | sort
 awk -F'\t' 'NR == 1 { next }
   { first = ""; diff = 0
     for (i = 3; i <= NF; i++) {  # guests only ($2 is the host)
