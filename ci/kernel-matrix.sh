@@ -54,7 +54,7 @@
 #   MAPSLA_KERNEL_MATRIX_REUSE=1    keep OUT and its reports: rerun only what has no
 #                                   report yet, then merge and judge again
 #   MAPSLA_KERNEL_MATRIX_RUN_ARGS   run overrides (default "--duration 1s --warmup 100ms --repetitions 1")
-#   MAPSLA_KERNEL_MATRIX_TIMEOUT    seconds per guest (default 600)
+#   MAPSLA_KERNEL_MATRIX_TIMEOUT    seconds per guest (default 900)
 #   MAPSLA_VM_ACCEL, MAPSLA_VM_CACHE, MAPSLA_VM_SCRIPT  as for mapsla-vm
 # Exit: 0 when every check passed, 1 otherwise, 2 on a usage error.
 set -euo pipefail
@@ -63,7 +63,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VM=${MAPSLA_VM_SCRIPT:-$ROOT/vagrant/qemu/mapsla-vm}
 OUT=${MAPSLA_KERNEL_MATRIX_OUT:-$ROOT/build/kernel-matrix}
 ACCEL=${MAPSLA_VM_ACCEL:-auto}
-TIMEOUT=${MAPSLA_KERNEL_MATRIX_TIMEOUT:-600}
+TIMEOUT=${MAPSLA_KERNEL_MATRIX_TIMEOUT:-900}
 read -r -a RUN_ARGS <<<"${MAPSLA_KERNEL_MATRIX_RUN_ARGS:---duration 1s --warmup 100ms --repetitions 1}"
 SUITE=(quiet hash-replace seqlock packet-loss cross-numa external-readers-replace)
 
