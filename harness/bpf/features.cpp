@@ -178,6 +178,8 @@ std::vector<std::pair<std::string, const FeatureState*>> KernelFeatures::named()
           {"syscall_prog", &syscall_prog},
           {"bpf_loop", &bpf_loop},
           {"test_run_writer", &test_run_writer},
+          {"test_run_writer_xdp", &test_run_writer_xdp},
+          {"locked_writer_xdp", &locked_writer_xdp},
           {"batch_ops", &batch_ops},
           {"mmapable_array", &mmapable_array},
           {"map_lock", &map_lock},
@@ -208,6 +210,8 @@ KernelFeatures probe_kernel_features() {
     f.syscall_prog = probes::syscall_program();
     f.bpf_loop = probes::bpf_loop_helper();
     f.test_run_writer = probes::test_run_writer();
+    f.test_run_writer_xdp = probes::test_run_writer_xdp();
+    f.locked_writer_xdp = probes::locked_writer_xdp();
     f.batch_ops = probe_batch_ops();
     f.mmapable_array = probe_mmapable_array();
     f.map_lock = probe_map_lock();
@@ -217,8 +221,9 @@ KernelFeatures probe_kernel_features() {
     f.sch_netem = probe_sch_netem(f.net_namespaces);
   } else {
     for (FeatureState* s :
-         {&f.syscall_prog, &f.bpf_loop, &f.test_run_writer, &f.batch_ops, &f.mmapable_array,
-          &f.map_lock, &f.numa_map, &f.map_elem_iter, &f.cls_bpf, &f.sch_netem})
+         {&f.syscall_prog, &f.bpf_loop, &f.test_run_writer, &f.test_run_writer_xdp,
+          &f.locked_writer_xdp, &f.batch_ops, &f.mmapable_array, &f.map_lock, &f.numa_map,
+          &f.map_elem_iter, &f.cls_bpf, &f.sch_netem})
       *s = no("not probed: " + f.privileges.detail);
   }
   f.numa_nodes = numa_available() < 0 ? 1 : numa_num_configured_nodes();

@@ -27,16 +27,20 @@ struct KernelFeatures {
   FeatureState syscall_prog;     // a sleepable BPF_PROG_TYPE_SYSCALL program loads and test-runs
   FeatureState bpf_loop;         // BPF_FUNC_loop accepted by the verifier
   FeatureState test_run_writer;  // bpf/writer.bpf.c (SEC("syscall") + bpf_loop) loads
-  FeatureState batch_ops;        // BPF_MAP_LOOKUP_BATCH on a hash
-  FeatureState mmapable_array;   // BPF_F_MMAPABLE array + mmap()
-  FeatureState map_lock;         // BPF_F_LOCK lookup of a bpf_spin_lock value
-  FeatureState numa_map;         // bpf_map_create with BPF_F_NUMA_NODE
-  FeatureState map_elem_iter;    // bpf/map_iter.bpf.c (tracing, iter/bpf_map_elem) loads,
-                                 // attaches to a map and reads it
-  FeatureState cls_bpf;          // a BPF_PROG_TYPE_SCHED_CLS program loads
-  FeatureState net_namespaces;   // unshare(CLONE_NEWNET) works (traffic writer, loss faults)
-  FeatureState sch_netem;        // a netem qdisc can be created (tried in a private netns)
-  int numa_nodes = 1;            // configured NUMA nodes (libnuma)
+  FeatureState test_run_writer_xdp;  // bpf/legacy_writer.bpf.c (SEC("xdp"), bounded loop) loads
+                                     // and one BPF_PROG_TEST_RUN writes a valid record
+  FeatureState locked_writer_xdp;    // bpf/legacy_locked_writer.bpf.c does the same on a
+                                     // spin-locked value
+  FeatureState batch_ops;            // BPF_MAP_LOOKUP_BATCH on a hash
+  FeatureState mmapable_array;       // BPF_F_MMAPABLE array + mmap()
+  FeatureState map_lock;             // BPF_F_LOCK lookup of a bpf_spin_lock value
+  FeatureState numa_map;             // bpf_map_create with BPF_F_NUMA_NODE
+  FeatureState map_elem_iter;        // bpf/map_iter.bpf.c (tracing, iter/bpf_map_elem) loads,
+                                     // attaches to a map and reads it
+  FeatureState cls_bpf;              // a BPF_PROG_TYPE_SCHED_CLS program loads
+  FeatureState net_namespaces;       // unshare(CLONE_NEWNET) works (traffic writer, loss faults)
+  FeatureState sch_netem;            // a netem qdisc can be created (tried in a private netns)
+  int numa_nodes = 1;                // configured NUMA nodes (libnuma)
 
   // (name, state) pairs in a stable order, for reports and `mapsla env`.
   std::vector<std::pair<std::string, const FeatureState*>> named() const;

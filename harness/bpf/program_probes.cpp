@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <optional>
+#include <span>
 #include <sstream>
 #include <vector>
 
@@ -15,7 +17,12 @@
 #include "harness/bpf/capabilities.h"
 #include "harness/bpf/error.h"
 #include "harness/bpf/fd.h"
+#include "harness/bpf/oracle_record.h"
 #include "harness/bpf/skeleton.h"
+#include "harness/bpf/value_btf.h"
+#include "harness/bpf/writer_program.h"
+#include "mapsla_legacy_locked_writer.skel.h"
+#include "mapsla_legacy_writer.skel.h"
 #include "mapsla_map_iter.skel.h"
 #include "mapsla_writer.skel.h"
 
@@ -110,6 +117,33 @@ LoadResult load_minimal(bpf_prog_type type, uint32_t prog_flags) {
   return out;
 }
 
+// One run of a loaded legacy (XDP) writer over key 0 of `map_fd`, whose
+// values are `value_size` bytes with the record at `offset`: the run must
+// report one update and key 0 must then hold a valid record of version 2.
+FeatureState run_legacy_writer(int prog_fd, int map_fd, uint32_t value_size, uint32_t offset,
+                               const std::string& what) {
+  mapsla_writer_args args{};
+  args.key_count = 1;
+  args.version = 2;
+  if (int err = run_writer_program(prog_fd, WriterProgram::xdp, args))
+    return refused(fmt::format("BPF_PROG_TEST_RUN of {}", what), err);
+  if (args.updated != 1 || args.failed != 0)
+    return {false,
+            fmt::format("{} ran but reported {} updates and {} failures (errno {}) for 1 key", what,
+                        args.updated, args.failed, -args.last_error),
+            0,
+            {}};
+  std::vector<std::byte> value(value_size);
+  uint32_t key = 0;
+  if (int err = errno_of(bpf_map_lookup_elem(map_fd, &key, value.data())))
+    return refused(fmt::format("lookup of the key {} wrote", what), err);
+  const RecordFacts facts = validate_record(std::span(value).subspan(offset), key);
+  if (facts.check != RecordCheck::ok || facts.version != 2)
+    return {
+        false, fmt::format("{} wrote an invalid record (version {})", what, facts.version), 0, {}};
+  return yes(fmt::format("{} loads and one BPF_PROG_TEST_RUN wrote a valid record", what));
+}
+
 }  // namespace
 
 std::string describe_refusal(int err) {
@@ -156,6 +190,46 @@ FeatureState test_run_writer() {
         err, std::move(verifier));
   }
   return yes("writer.bpf.c (SEC(\"syscall\") + bpf_loop) loads");
+}
+
+FeatureState test_run_writer_xdp() {
+  const std::string what = "legacy_writer.bpf.c (SEC(\"xdp\") + bounded loop)";
+  LibbpfLogCapture capture;
+  SkeletonPtr<mapsla_legacy_writer> skeleton(mapsla_legacy_writer__open(),
+                                             mapsla_legacy_writer__destroy);
+  if (!skeleton) return refused("open the legacy writer object (legacy_writer.bpf.c)", errno);
+  if (int err = errno_of(mapsla_legacy_writer__load(skeleton.get())))
+    return refused("kernel refuses " + what, err, capture.verifier_last_line());
+  return run_legacy_writer(bpf_program__fd(skeleton->progs.write_range),
+                           bpf_map__fd(skeleton->maps.target), MAPSLA_VALUE_SIZE_SMALL, 0, what);
+}
+
+FeatureState locked_writer_xdp() {
+  const std::string what = "legacy_locked_writer.bpf.c (SEC(\"xdp\") + bpf_spin_lock)";
+  LibbpfLogCapture capture;
+  std::optional<LockedValueBtf> types;
+  try {
+    types.emplace(MAPSLA_VALUE_SIZE_SMALL);
+  } catch (const BpfError& e) {
+    return refused("BTF of a spin-locked value", e.error_number());
+  }
+  LIBBPF_OPTS(bpf_map_create_opts, opts, .btf_fd = static_cast<__u32>(types->fd()),
+              .btf_key_type_id = types->key_type_id(), .btf_value_type_id = types->value_type_id());
+  const int map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mapsla_probe", sizeof(uint32_t),
+                                    MAPSLA_VALUE_SIZE_SMALL, 1, &opts);
+  if (map_fd < 0) return refused("bpf_map_create(spin-locked value)", errno_of(map_fd));
+  UniqueFd map(map_fd);
+  SkeletonPtr<mapsla_legacy_locked_writer> skeleton(mapsla_legacy_locked_writer__open(),
+                                                    mapsla_legacy_locked_writer__destroy);
+  if (!skeleton) return refused("open the legacy locked writer object", errno);
+  skeleton->rodata->payload_words =
+      payload_words(MAPSLA_VALUE_SIZE_SMALL - MAPSLA_LOCK_HEADER_BYTES);
+  if (int err = errno_of(bpf_map__reuse_fd(skeleton->maps.target, map.get())))
+    return refused("bpf_map__reuse_fd for the legacy locked writer", err);
+  if (int err = errno_of(mapsla_legacy_locked_writer__load(skeleton.get())))
+    return refused("kernel refuses " + what, err, capture.verifier_last_line());
+  return run_legacy_writer(bpf_program__fd(skeleton->progs.write_range), map.get(),
+                           MAPSLA_VALUE_SIZE_SMALL, MAPSLA_LOCK_HEADER_BYTES, what);
 }
 
 FeatureState map_elem_iterator() {

@@ -23,6 +23,13 @@ FeatureState syscall_program();
 FeatureState bpf_loop_helper();
 // bpf/writer.bpf.c loads against a one-entry hash (what the test_run writer loads).
 FeatureState test_run_writer();
+// bpf/legacy_writer.bpf.c (SEC("xdp"), bounded loop) loads against a one-entry
+// hash and one BPF_PROG_TEST_RUN writes a valid record into it: the test_run
+// writer's program on kernels without SEC("syscall") or bpf_loop.
+FeatureState test_run_writer_xdp();
+// bpf/legacy_locked_writer.bpf.c loads against a one-entry hash whose value
+// BTF holds a bpf_spin_lock and one run writes a record under the lock.
+FeatureState locked_writer_xdp();
 // bpf/map_iter.bpf.c loads, attaches to a two-element array and reads both.
 FeatureState map_elem_iterator();
 

@@ -49,7 +49,7 @@ int env_command(bool as_json) {
         placement->evidence);
   for (const auto& f : env.features)
     if (!is_placement_record(f))
-      std::cout << fmt::format("  {:<15} {:<4} {}\n", f.name, f.available ? "yes" : "no", f.detail);
+      std::cout << fmt::format("  {:<19} {:<4} {}\n", f.name, f.available ? "yes" : "no", f.detail);
   return exit_code::kOk;
 }
 

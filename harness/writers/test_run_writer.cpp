@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -25,9 +26,46 @@ void sleep_until_ns(uint64_t deadline) {
 
 }  // namespace
 
+nlohmann::json TestRunWriter::Options::to_json() const {
+  return {{"keys_per_run", keys_per_run},
+          {"program", program ? std::string(to_string(*program)) : std::string("auto")}};
+}
+
+std::variant<WriterProgram, std::string> TestRunWriter::choose_program(
+    std::optional<WriterProgram> requested, WriterPattern pattern, const KernelFeatures& features) {
+  const bool locked = pattern == WriterPattern::locked;
+  // The most basic missing piece first: it is the one to fix.
+  auto syscall_missing = [&]() -> std::string {
+    for (const FeatureState* needed :
+         {&features.syscall_prog, &features.bpf_loop, &features.test_run_writer})
+      if (!needed->available) return needed->detail;
+    return {};
+  };
+  auto xdp_missing = [&]() -> std::string {
+    if (!features.test_run_writer_xdp.available) return features.test_run_writer_xdp.detail;
+    if (locked && !features.locked_writer_xdp.available) return features.locked_writer_xdp.detail;
+    return {};
+  };
+  if (locked && !features.map_lock.available) return "pattern locked: " + features.map_lock.detail;
+  if (requested == WriterProgram::syscall) {
+    if (std::string why = syscall_missing(); !why.empty()) return "program syscall: " + why;
+    return WriterProgram::syscall;
+  }
+  if (requested == WriterProgram::xdp) {
+    if (std::string why = xdp_missing(); !why.empty()) return "program xdp: " + why;
+    return WriterProgram::xdp;
+  }
+  const std::string syscall_why = syscall_missing();
+  if (syscall_why.empty()) return WriterProgram::syscall;
+  const std::string xdp_why = xdp_missing();
+  if (xdp_why.empty()) return WriterProgram::xdp;
+  return fmt::format("{}; the xdp fallback: {}", syscall_why, xdp_why);
+}
+
 WriterDescriptor TestRunWriter::descriptor() {
   return {"test_run",
-          "threads pinned to writer CPUs run a SEC(\"syscall\") writer via BPF_PROG_TEST_RUN",
+          "threads pinned to writer CPUs run a writer program via BPF_PROG_TEST_RUN "
+          "(SEC(\"syscall\") with bpf_loop, or XDP with a bounded loop before Linux 5.17)",
           {WriterPattern::inplace, WriterPattern::replace, WriterPattern::churn,
            WriterPattern::seqlock, WriterPattern::locked, WriterPattern::percpu},
           {MapKind::hash, MapKind::lru_hash, MapKind::array, MapKind::percpu_hash,
@@ -37,6 +75,9 @@ WriterDescriptor TestRunWriter::descriptor() {
             auto options = std::make_shared<Options>();
             options->keys_per_run =
                 static_cast<uint32_t>(fields.integer("keys_per_run", 1, 1u << 20, 64));
+            const std::string program =
+                fields.one_of("program", {"auto", "syscall", "xdp"}, std::string("auto"));
+            options->program = writer_program_from_string(program);
             if (spec.pattern == WriterPattern::churn && is_array(map.kind))
               fields.fail("pattern",
                           "churn deletes keys, which an array cannot do; use a hash map");
@@ -54,12 +95,10 @@ WriterDescriptor TestRunWriter::descriptor() {
           },
           [](const WriterContext& context) { return std::make_unique<TestRunWriter>(context); },
           [](const Scenario& scenario, const KernelFeatures& features) -> std::string {
-            // The most basic missing piece first: it is the one to fix.
-            for (const FeatureState* needed :
-                 {&features.syscall_prog, &features.bpf_loop, &features.test_run_writer})
-              if (!needed->available) return needed->detail;
-            if (scenario.writer.pattern == WriterPattern::locked && !features.map_lock.available)
-              return "pattern locked: " + features.map_lock.detail;
+            const auto* options = dynamic_cast<const Options*>(scenario.writer.options.get());
+            auto choice = choose_program(options ? options->program : std::nullopt,
+                                         scenario.writer.pattern, features);
+            if (auto* why = std::get_if<std::string>(&choice)) return *why;
             return {};
           }};
 }
@@ -71,30 +110,76 @@ TestRunWriter::TestRunWriter(const WriterContext& context)
   if (context.scenario.map.kind == MapKind::lru_hash &&
       (spec_.pattern == WriterPattern::replace || spec_.pattern == WriterPattern::churn))
     board_.set_keys_stay_present(false);
+  auto choice = choose_program(options_.program, spec_.pattern, context.features);
+  if (auto* why = std::get_if<std::string>(&choice))
+    throw std::runtime_error("test_run writer: " + *why);
+  program_ = std::get<WriterProgram>(choice);
+  prog_fd_ = program_ == WriterProgram::syscall ? load_syscall(context) : load_xdp(context);
+}
+
+int TestRunWriter::load_syscall(const WriterContext& context) {
+  const uint32_t words =
+      payload_words(context.scenario.map.value_size - record_offset(spec_.pattern));
   if (spec_.pattern == WriterPattern::locked) {
-    load_locked(context);
-    return;
+    locked_skeleton_.reset(mapsla_locked_writer__open());
+    if (!locked_skeleton_) throw BpfError("open", "mapsla_locked_writer skeleton", errno);
+    locked_skeleton_->rodata->payload_words = words;
+    check_libbpf(bpf_map__reuse_fd(locked_skeleton_->maps.target, context.target.fd()),
+                 "bpf_map__reuse_fd", "locked writer target");
+    check_libbpf(mapsla_locked_writer__load(locked_skeleton_.get()), "load",
+                 "mapsla_locked_writer (locked_writer.bpf.c; the target needs spin-lock BTF)");
+    return bpf_program__fd(locked_skeleton_->progs.write_range);
   }
   skeleton_.reset(mapsla_writer__open());
   if (!skeleton_) throw BpfError("open", "mapsla_writer skeleton", errno);
   skeleton_->rodata->pattern = static_cast<uint32_t>(spec_.pattern);
-  skeleton_->rodata->payload_words = payload_words(context.scenario.map.value_size);
+  skeleton_->rodata->payload_words = words;
   check_libbpf(bpf_map__reuse_fd(skeleton_->maps.target, context.target.fd()), "bpf_map__reuse_fd",
                "writer target");
   check_libbpf(mapsla_writer__load(skeleton_.get()), "load", "mapsla_writer (writer.bpf.c)");
-  prog_fd_ = bpf_program__fd(skeleton_->progs.write_range);
+  return bpf_program__fd(skeleton_->progs.write_range);
 }
 
-void TestRunWriter::load_locked(const WriterContext& context) {
-  locked_skeleton_.reset(mapsla_locked_writer__open());
-  if (!locked_skeleton_) throw BpfError("open", "mapsla_locked_writer skeleton", errno);
-  locked_skeleton_->rodata->payload_words =
-      payload_words(context.scenario.map.value_size - record_offset(WriterPattern::locked));
-  check_libbpf(bpf_map__reuse_fd(locked_skeleton_->maps.target, context.target.fd()),
-               "bpf_map__reuse_fd", "locked writer target");
-  check_libbpf(mapsla_locked_writer__load(locked_skeleton_.get()), "load",
-               "mapsla_locked_writer (locked_writer.bpf.c; the target needs spin-lock BTF)");
-  prog_fd_ = bpf_program__fd(locked_skeleton_->progs.write_range);
+int TestRunWriter::load_xdp(const WriterContext& context) {
+  // The verifier walks each iteration of the program's key loop; should a
+  // kernel find the loop too large (E2BIG), fewer keys per run still work.
+  for (uint32_t keys = legacy_writer_keys(context.scenario.map.value_size);; keys /= 2) {
+    try {
+      const int fd = load_xdp_once(context, keys);
+      keys_per_test_run_ = keys;
+      return fd;
+    } catch (const BpfError& e) {
+      if (e.error_number() != E2BIG || keys == 1) throw;
+    }
+  }
+}
+
+int TestRunWriter::load_xdp_once(const WriterContext& context, uint32_t max_keys) {
+  const uint32_t words =
+      payload_words(context.scenario.map.value_size - record_offset(spec_.pattern));
+  if (spec_.pattern == WriterPattern::locked) {
+    legacy_locked_skeleton_.reset(mapsla_legacy_locked_writer__open());
+    if (!legacy_locked_skeleton_)
+      throw BpfError("open", "mapsla_legacy_locked_writer skeleton", errno);
+    legacy_locked_skeleton_->rodata->payload_words = words;
+    legacy_locked_skeleton_->rodata->max_keys = max_keys;
+    check_libbpf(bpf_map__reuse_fd(legacy_locked_skeleton_->maps.target, context.target.fd()),
+                 "bpf_map__reuse_fd", "legacy locked writer target");
+    check_libbpf(mapsla_legacy_locked_writer__load(legacy_locked_skeleton_.get()), "load",
+                 "mapsla_legacy_locked_writer (legacy_locked_writer.bpf.c; the target needs "
+                 "spin-lock BTF)");
+    return bpf_program__fd(legacy_locked_skeleton_->progs.write_range);
+  }
+  legacy_skeleton_.reset(mapsla_legacy_writer__open());
+  if (!legacy_skeleton_) throw BpfError("open", "mapsla_legacy_writer skeleton", errno);
+  legacy_skeleton_->rodata->pattern = static_cast<uint32_t>(spec_.pattern);
+  legacy_skeleton_->rodata->payload_words = words;
+  legacy_skeleton_->rodata->max_keys = max_keys;
+  check_libbpf(bpf_map__reuse_fd(legacy_skeleton_->maps.target, context.target.fd()),
+               "bpf_map__reuse_fd", "legacy writer target");
+  check_libbpf(mapsla_legacy_writer__load(legacy_skeleton_.get()), "load",
+               "mapsla_legacy_writer (legacy_writer.bpf.c)");
+  return bpf_program__fd(legacy_skeleton_->progs.write_range);
 }
 
 TestRunWriter::~TestRunWriter() {
@@ -139,11 +224,14 @@ std::string TestRunWriter::failure() const {
 nlohmann::json TestRunWriter::stats() const {
   const int last = last_update_errno_.load();
   return {{"driver", "test_run"},
+          {"program", std::string(to_string(program_))},
           {"pattern", std::string(to_string(spec_.pattern))},
           {"cpus", spec_.cpus},
           {"rate", spec_.rate},
           {"keys_per_run", options_.keys_per_run},
           {"runs", runs_.load()},
+          {"test_runs", test_runs_.load()},
+          {"keys_per_test_run", keys_per_test_run_ ? keys_per_test_run_ : options_.keys_per_run},
           {"updates", board_.updates_made()},
           {"failed_updates", failed_updates_.load()},
           {"last_update_error", last ? errno_name(last) : ""}};
@@ -158,23 +246,8 @@ void TestRunWriter::write_loop(int cpu, uint32_t first_key, uint32_t key_count, 
   uint32_t offset = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     const uint32_t count = std::min(options_.keys_per_run, key_count - offset);
-    mapsla_writer_args args{};
-    args.key_start = first_key + offset;
-    args.key_count = count;
-    args.version = ++version;
-    args.writer_cpu = static_cast<uint32_t>(cpu);
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
-    if (int err = errno_of(bpf_prog_test_run_opts(prog_fd_, &opts)))
-      throw BpfError("BPF_PROG_TEST_RUN", "writer on CPU " + std::to_string(cpu), err);
-    // A run with a failed update does not say which key failed: publish
-    // nothing for it rather than claim a version that may not be there.
-    if (!args.failed) board_.publish_range(args.key_start, count, args.version);
-    board_.updates().fetch_add(args.updated, std::memory_order_relaxed);
+    run_range(cpu, first_key + offset, count, ++version);
     runs_.fetch_add(1, std::memory_order_relaxed);
-    if (args.failed) {
-      failed_updates_.fetch_add(args.failed, std::memory_order_relaxed);
-      last_update_errno_.store(-args.last_error, std::memory_order_relaxed);
-    }
     offset = offset + count >= key_count ? 0 : offset + count;
     if (interval_ns) {
       next_run += interval_ns;
@@ -184,6 +257,33 @@ void TestRunWriter::write_loop(int cpu, uint32_t first_key, uint32_t key_count, 
       else
         sleep_until_ns(next_run);
     }
+  }
+}
+
+// One run: the whole range in one BPF_PROG_TEST_RUN, or for the xdp program
+// in slices of its max_keys, each published when its call returns (so the
+// board never claims a key a call has not written yet).
+void TestRunWriter::run_range(int cpu, uint32_t key_start, uint32_t key_count, uint64_t version) {
+  const uint32_t slice = keys_per_test_run_ ? keys_per_test_run_ : key_count;
+  for (uint32_t done = 0; done < key_count;) {
+    mapsla_writer_args args{};
+    args.key_start = key_start + done;
+    args.key_count = std::min(slice, key_count - done);
+    args.version = version;
+    args.writer_cpu = static_cast<uint32_t>(cpu);
+    if (int err = run_writer_program(prog_fd_, program_, args))
+      throw BpfError("BPF_PROG_TEST_RUN",
+                     fmt::format("{} writer on CPU {}", to_string(program_), cpu), err);
+    test_runs_.fetch_add(1, std::memory_order_relaxed);
+    // A call with a failed update does not say which key failed: publish
+    // nothing for it rather than claim a version that may not be there.
+    if (!args.failed) board_.publish_range(args.key_start, args.key_count, args.version);
+    board_.updates().fetch_add(args.updated, std::memory_order_relaxed);
+    if (args.failed) {
+      failed_updates_.fetch_add(args.failed, std::memory_order_relaxed);
+      last_update_errno_.store(-args.last_error, std::memory_order_relaxed);
+    }
+    done += args.key_count;
   }
 }
 

@@ -76,5 +76,23 @@ TEST_F(FeatureProbeTest, WriterVerdictMatchesTheWriterObject) {
   }
 }
 
+TEST_F(FeatureProbeTest, TheXdpWriterRunsWhereverTheSyscallWriterDoes) {
+  const KernelFeatures& f = testing::kernel_features();
+  // The fallback needs less than the syscall writer (XDP, BPF_PROG_TEST_RUN
+  // and bounded loops are all older than SEC("syscall")), so a kernel that
+  // runs the one and refuses the other is a fallback that would not load on
+  // 5.10 either.
+  if (f.test_run_writer.available) {
+    EXPECT_TRUE(f.test_run_writer_xdp.available) << f.test_run_writer_xdp.detail;
+    EXPECT_THAT(f.test_run_writer_xdp.detail, ::testing::HasSubstr("wrote a valid record"));
+  }
+  if (f.test_run_writer_xdp.available && f.map_lock.available) {
+    EXPECT_TRUE(f.locked_writer_xdp.available) << f.locked_writer_xdp.detail;
+  }
+  if (!f.privileges.available) return;
+  // On 5.10 and later the fallback must load: XDP test runs exist since 4.12.
+  EXPECT_TRUE(f.test_run_writer_xdp.available) << f.test_run_writer_xdp.detail;
+}
+
 }  // namespace
 }  // namespace mapsla

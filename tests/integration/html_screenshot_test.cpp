@@ -94,7 +94,7 @@ TEST_F(HtmlScreenshotTest, PlotsOfARealRunDrawInChromium) {
   const fs::path chromium = "/usr/bin/chromium";
   if (::access(chromium.c_str(), X_OK) != 0)
     MAPSLA_SKIP_OR_FAIL("chromium not installed (Debian chromium)");
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
 
   // Two conditions (baseline, replace) with two readers each on a small hash,
   // so that even a loaded machine completes many passes in a short window.

@@ -31,7 +31,7 @@ std::string counts(const RepetitionResult& r) {
 }
 
 TEST_P(LockedReaderTest, LockedReadsNeverTearWhilePlainLookupsDo) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   MAPSLA_REQUIRE_FEATURE(map_lock);
   // 64 keys of 1 KiB rewritten flat out, each write long enough for a plain
   // copy to overlap it. On a busy machine the writer and the readers are not
@@ -74,7 +74,7 @@ class LockedWriterTest : public testing::PrivilegedTest {};
 // The locked writer's records sit after the lock header, validate with the
 // C++ oracle, and match what it published.
 TEST_F(LockedWriterTest, RecordsAfterTheLockHeaderMatchWhatWasPublished) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   MAPSLA_REQUIRE_FEATURE(map_lock);
   constexpr uint32_t kKeys = 512;
   for (MapKind kind : {MapKind::hash, MapKind::array}) {

@@ -18,7 +18,7 @@ using testing::run_yaml;
 class LruHashTest : public testing::PrivilegedTest {};
 
 TEST_F(LruHashTest, InPlaceWriterKeepsEveryKeyAndReplaceWriterRuns) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   for (const char* pattern : {"inplace", "replace"}) {
     SCOPED_TRACE(pattern);
     const auto cells = run_yaml(fmt::format(R"(

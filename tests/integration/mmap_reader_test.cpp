@@ -49,7 +49,7 @@ run: {warmup: 0s, duration: 150ms}
 
 TEST_F(MmapReaderTest, SeqlockValidationNeverTearsWhilePlainCopiesDo) {
   MAPSLA_REQUIRE_FEATURE(mmapable_array);
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   // 64 keys of 1 KiB rewritten flat out: a write takes long enough, and comes
   // round to each key often enough, that plain copies overlap writes. On a
   // busy machine the writer and reader do not always run at the same moment,
@@ -87,7 +87,7 @@ run: {warmup: 0s, duration: 400ms}
 }
 
 TEST_F(MmapReaderTest, NotApplicableWithTheReason) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   const auto on_hash = run_yaml(R"(
 map: {kind: hash, entries: 64, value_size: 64}
 writer: {driver: none}

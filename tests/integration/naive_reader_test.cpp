@@ -74,7 +74,7 @@ run: {warmup: 0s, duration: 200ms}
 }
 
 TEST_F(NaiveReaderTest, InPlaceWriterTearsKeyLookups) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   // Few keys and large values: each key is rewritten every few microseconds
   // and a write takes long enough for a concurrent copy to straddle it.
   const auto cells = run_yaml(R"(
@@ -92,7 +92,7 @@ run: {warmup: 0s, duration: 1s}
 }
 
 TEST_F(NaiveReaderTest, ReplaceWriterMakesDumpsRepeatAndSkipKeys) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   const auto cells = run_yaml(R"(
 map: {kind: hash, entries: 4096, value_size: 64}
 writer: {driver: test_run, pattern: replace, cpus: [1]}
@@ -107,7 +107,7 @@ run: {warmup: 0s, duration: 1s}
 }
 
 TEST_F(NaiveReaderTest, ChurnWriterMakesKeysGoMissing) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   const auto cells = run_yaml(R"(
 map: {kind: hash, entries: 1024, value_size: 64}
 writer: {driver: test_run, pattern: churn, cpus: [1]}

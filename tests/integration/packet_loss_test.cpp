@@ -272,7 +272,7 @@ run: {{warmup: 0ms, duration: 50ms, repetitions: 1}}
 }
 
 TEST_F(PacketLossTest, LossWithoutTrafficWriterFailsTheCellsSayingWhy) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   const std::string yaml = R"(
 name: loss_no_traffic
 map: {kind: hash, entries: 256, value_size: 64}

@@ -44,7 +44,7 @@ std::string counts(const RepetitionResult& r) {
 }
 
 TEST_P(PercpuReaderTest, EverySlotValidatesAndSumsReconcileWithThePublishedVersions) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   if (GetParam().mode == PercpuReader::Mode::batch) MAPSLA_REQUIRE_FEATURE(batch_ops);
   constexpr uint32_t kKeys = 1024;
   Scenario s;
@@ -122,7 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
 class PercpuScenarioTest : public testing::PrivilegedTest {};
 
 TEST_F(PercpuScenarioTest, FiguresReachTheReportAndSharedMapsAreNotApplicable) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   const auto cells = testing::run_yaml(R"(
 map: {kind: percpu_array, entries: 512, value_size: 256}
 writer: {driver: test_run, pattern: percpu, cpus: [1]}

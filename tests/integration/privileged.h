@@ -17,6 +17,7 @@
 
 #include "harness/bpf/bpffs.h"
 #include "harness/bpf/features.h"
+#include "harness/bpf/writer_program.h"
 
 namespace mapsla::testing {
 
@@ -62,6 +63,25 @@ class PrivilegedTest : public ::testing::Test {
         MAPSLA_KERNEL_SKIP(#feature, state_.detail);                                \
       MAPSLA_SKIP_OR_FAIL("kernel feature " #feature " missing: " + state_.detail); \
     }                                                                               \
+  } while (0)
+
+// Runs the test only when the test_run writer has a program here (`program:
+// auto`): the SEC("syscall") writer or its XDP fallback (Linux 5.10+).
+#define MAPSLA_REQUIRE_TEST_RUN_WRITER()                                                     \
+  do {                                                                                       \
+    const auto& f_ = ::mapsla::testing::kernel_features();                                   \
+    if (!f_.test_run_writer.available && !f_.test_run_writer_xdp.available)                  \
+      MAPSLA_SKIP_OR_FAIL("no test_run writer program loads: " + f_.test_run_writer.detail + \
+                          "; the xdp fallback: " + f_.test_run_writer_xdp.detail);           \
+  } while (0)
+
+// Runs the test only when `program` (WriterProgram) of the test_run writer loads.
+#define MAPSLA_REQUIRE_WRITER_PROGRAM(program)         \
+  do {                                                 \
+    if ((program) == ::mapsla::WriterProgram::syscall) \
+      MAPSLA_REQUIRE_FEATURE(test_run_writer);         \
+    else                                               \
+      MAPSLA_REQUIRE_FEATURE(test_run_writer_xdp);     \
   } while (0)
 
 // Runs the test only on a host with at least `n` NUMA nodes (a documented skip).

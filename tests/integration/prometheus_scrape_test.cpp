@@ -53,7 +53,7 @@ TEST_F(PrometheusScrapeTest, MapslasLiveSeriesReachARealPrometheus) {
   const fs::path prometheus = "/usr/bin/prometheus";
   if (::access(prometheus.c_str(), X_OK) != 0)
     MAPSLA_SKIP_OR_FAIL("prometheus not installed (Debian prometheus)");
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
 
   const int mapsla_port = testing::free_loopback_port();
   const int prom_port = testing::free_loopback_port();

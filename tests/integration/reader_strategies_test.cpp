@@ -34,7 +34,7 @@ double per_million(uint64_t n, uint64_t reads) {
 }
 
 TEST_F(ReaderStrategiesTest, RetryMissesFewerKeysThanNaiveUnderChurn) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   // 64 keys rewritten by one program run each: every key is deleted and
   // re-inserted every few microseconds, so plain lookups often land in the gap.
   const auto cells = run_yaml(R"(
@@ -70,7 +70,7 @@ run: {warmup: 0s, duration: 700ms}
 }
 
 TEST_F(ReaderStrategiesTest, SnapshotValueTearsLessThanNaiveUnderInPlaceWriter) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   // As NaiveReaderTest.InPlaceWriterTearsKeyLookups: few keys, 1 KiB values.
   const auto cells = run_yaml(R"(
 map: {kind: array, entries: 256, value_size: 1024}

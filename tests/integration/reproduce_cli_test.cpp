@@ -59,7 +59,7 @@ class ReproduceCliTest : public testing::PrivilegedTest {
 };
 
 TEST_F(ReproduceCliTest, ReproducesTheSameScenarioAndSettingsFromTheReportAlone) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   const fs::path yaml = dir_ / "repro-quiet.yaml";
   std::ofstream(yaml) << kQuiet;
   std::string log;

@@ -53,7 +53,7 @@ class SlaGateRun : public testing::PrivilegedTest {
   void SetUp() override {
     testing::PrivilegedTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    MAPSLA_REQUIRE_FEATURE(test_run_writer);
+    MAPSLA_REQUIRE_TEST_RUN_WRITER();
     dir_ = fs::temp_directory_path() / ("mapsla_sla_gate_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
     std::ofstream(dir_ / "quiet.yaml") << kQuiet;

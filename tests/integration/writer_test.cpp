@@ -1,6 +1,8 @@
-// The test_run writer against the real kernel: versions advance, every record
-// it writes validates with the C++ oracle (so the BPF and C++ record math
-// agree), and what it publishes as committed is exactly what the map holds.
+// The test_run writer against the real kernel, with each of its programs
+// (SEC("syscall") + bpf_loop, and the XDP fallback for 5.10): versions
+// advance, every record it writes validates with the C++ oracle (so the BPF
+// and C++ record math agree), and what it publishes as committed is exactly
+// what the map holds.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -20,14 +22,17 @@ struct WriterCase {
   MapKind kind;
   WriterPattern pattern;
   uint32_t value_size;
+  WriterProgram program = WriterProgram::syscall;
 };
 
 void PrintTo(const WriterCase& c, std::ostream* os) {
-  *os << to_string(c.kind) << "/" << to_string(c.pattern) << "/" << c.value_size;
+  *os << to_string(c.program) << "/" << to_string(c.kind) << "/" << to_string(c.pattern) << "/"
+      << c.value_size;
 }
 
 std::string case_name(const ::testing::TestParamInfo<WriterCase>& info) {
-  return std::string(to_string(info.param.kind)) + "_" +
+  return std::string(to_string(info.param.program)) + "_" +
+         std::string(to_string(info.param.kind)) + "_" +
          std::string(to_string(info.param.pattern)) + "_" + std::to_string(info.param.value_size);
 }
 
@@ -40,6 +45,7 @@ Scenario writer_scenario(const WriterCase& c, uint32_t keys) {
   s.writer.cpus = {online_cpus() > 1 ? 1 : 0};
   auto options = std::make_shared<TestRunWriter::Options>();
   options->keys_per_run = 64;
+  options->program = c.program;
   s.writer.options = options;
   return s;
 }
@@ -48,7 +54,7 @@ class WriterTest : public testing::PrivilegedTest,
                    public ::testing::WithParamInterface<WriterCase> {};
 
 TEST_P(WriterTest, VersionsAdvanceAndEveryRecordMatchesWhatWasPublished) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_WRITER_PROGRAM(GetParam().program);
   constexpr uint32_t kKeys = 1024;
   const Scenario scenario = writer_scenario(GetParam(), kKeys);
   TargetMap target(scenario.map, "writer_test");
@@ -61,7 +67,14 @@ TEST_P(WriterTest, VersionsAdvanceAndEveryRecordMatchesWhatWasPublished) {
     std::this_thread::sleep_for(200ms);
     writer.stop();
     ASSERT_EQ(writer.failure(), "");
-    EXPECT_EQ(writer.stats()["failed_updates"], 0);
+    const nlohmann::json stats = writer.stats();
+    EXPECT_EQ(stats["failed_updates"], 0);
+    EXPECT_EQ(stats["program"], to_string(GetParam().program));
+    // keys_per_run 64: one call per run, or 64 / (32, 16 or 8) for the XDP program.
+    const uint64_t per_call =
+        GetParam().program == WriterProgram::xdp ? legacy_writer_keys(GetParam().value_size) : 64;
+    EXPECT_EQ(stats["keys_per_test_run"], per_call);
+    EXPECT_EQ(stats["test_runs"].get<uint64_t>(), stats["runs"].get<uint64_t>() * (64 / per_call));
   }
   EXPECT_GT(board.updates_made(), kKeys);
   std::vector<std::byte> value(target.view().value_buffer_size());
@@ -85,7 +98,8 @@ std::vector<WriterCase> writer_cases() {
       for (WriterPattern p : {WriterPattern::inplace, WriterPattern::replace, WriterPattern::churn,
                               WriterPattern::seqlock}) {
         if (p == WriterPattern::churn && is_array(kind)) continue;
-        cases.push_back({kind, p, size});
+        for (WriterProgram program : {WriterProgram::syscall, WriterProgram::xdp})
+          cases.push_back({kind, p, size, program});
       }
     }
   }
@@ -97,7 +111,7 @@ INSTANTIATE_TEST_SUITE_P(Patterns, WriterTest, ::testing::ValuesIn(writer_cases(
 class RateLimitTest : public testing::PrivilegedTest {};
 
 TEST_F(RateLimitTest, RateCapsUpdatesPerSecond) {
-  MAPSLA_REQUIRE_FEATURE(test_run_writer);
+  MAPSLA_REQUIRE_TEST_RUN_WRITER();
   Scenario scenario = writer_scenario({MapKind::array, WriterPattern::inplace, 64}, 4096);
   scenario.writer.rate = 100'000;
   TargetMap target(scenario.map, "rate_test");

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <set>
 #include <system_error>
+#include <variant>
 
 #include "harness/bpf/capabilities.h"
 #include "harness/bpf/error.h"
@@ -14,6 +15,7 @@
 #include "harness/faults/fault.h"
 #include "harness/runner.h"
 #include "harness/scenario_parser.h"
+#include "harness/writers/test_run_writer.h"
 #include "readers/reader.h"
 
 namespace mapsla {
@@ -125,6 +127,7 @@ std::vector<CellResult> plan_only(const std::string& yaml, const KernelFeatures&
 TEST(FeatureDecisions, MissingIteratorMakesOnlyTheIterCellNotApplicableWithTheProbesReason) {
   KernelFeatures f = kernel_without_tracing();
   f.test_run_writer = {false, "kernel refuses the test_run writer: EINVAL", EINVAL, {}};
+  f.test_run_writer_xdp = {false, "kernel refuses legacy_writer.bpf.c: EINVAL", EINVAL, {}};
   const auto cells = plan_only(
       "name: q\nmap: {kind: hash, entries: 1024}\nwriter: {driver: test_run}\n"
       "readers: [{reader: naive, mode: keys}, {reader: iter}]\n",
@@ -134,7 +137,9 @@ TEST(FeatureDecisions, MissingIteratorMakesOnlyTheIterCellNotApplicableWithThePr
   EXPECT_EQ(cells[1].reason, f.map_elem_iter.detail);
   // The writer cannot load here: the scenario's other cells are skipped with its reason.
   EXPECT_EQ(cells[0].status, CellStatus::skipped);
-  EXPECT_EQ(cells[0].reason, "writer test_run: kernel refuses the test_run writer: EINVAL");
+  EXPECT_EQ(cells[0].reason,
+            "writer test_run: kernel refuses the test_run writer: EINVAL; the xdp fallback: "
+            "kernel refuses legacy_writer.bpf.c: EINVAL");
 }
 
 TEST(FeatureDecisions, TheMostBasicMissingWriterFeatureIsTheReason) {
@@ -143,6 +148,7 @@ TEST(FeatureDecisions, TheMostBasicMissingWriterFeatureIsTheReason) {
       false, "kernel refuses BPF_PROG_TYPE_SYSCALL programs (Linux 5.14+): EINVAL", EINVAL, {}};
   f.bpf_loop = {false, "the verifier does not know bpf_loop (Linux 5.17+)", 0, {}};
   f.test_run_writer = {false, "kernel refuses the test_run writer", EINVAL, {}};
+  f.test_run_writer_xdp = {false, "kernel refuses legacy_writer.bpf.c: EPERM", EPERM, {}};
   const auto cells = plan_only(
       "name: q\nmap: {kind: hash, entries: 64}\nwriter: {driver: test_run}\n"
       "readers: [{reader: naive}]\n",
@@ -150,6 +156,65 @@ TEST(FeatureDecisions, TheMostBasicMissingWriterFeatureIsTheReason) {
   ASSERT_EQ(cells.size(), 1u);
   EXPECT_EQ(cells[0].status, CellStatus::skipped);
   EXPECT_THAT(cells[0].reason, HasSubstr("BPF_PROG_TYPE_SYSCALL"));
+  EXPECT_THAT(cells[0].reason, HasSubstr("the xdp fallback: kernel refuses legacy_writer.bpf.c"));
+}
+
+// A 5.10/5.15 kernel: no SEC("syscall") or bpf_loop, the XDP writer loads.
+KernelFeatures kernel_5_10() {
+  KernelFeatures f = kernel_without_tracing();
+  f.syscall_prog = {
+      false, "kernel refuses BPF_PROG_TYPE_SYSCALL programs (Linux 5.14+): EINVAL", EINVAL, {}};
+  f.bpf_loop = {false, "the verifier does not know bpf_loop (Linux 5.17+)", 0, {}};
+  f.test_run_writer = {false, "kernel refuses the test_run writer", EINVAL, {}};
+  return f;
+}
+
+TEST(FeatureDecisions, AutoTakesTheSyscallWriterWhereItLoadsAndTheXdpWriterWhereItDoesNot) {
+  const KernelFeatures modern = kernel_without_tracing();
+  const KernelFeatures old = kernel_5_10();
+  using Choice = std::variant<WriterProgram, std::string>;
+  EXPECT_EQ(TestRunWriter::choose_program(std::nullopt, WriterPattern::inplace, modern),
+            Choice(WriterProgram::syscall));
+  EXPECT_EQ(TestRunWriter::choose_program(std::nullopt, WriterPattern::inplace, old),
+            Choice(WriterProgram::xdp));
+  EXPECT_EQ(TestRunWriter::choose_program(std::nullopt, WriterPattern::locked, old),
+            Choice(WriterProgram::xdp));
+  // Forced, each program runs wherever it loads, whatever the other does.
+  EXPECT_EQ(TestRunWriter::choose_program(WriterProgram::xdp, WriterPattern::seqlock, modern),
+            Choice(WriterProgram::xdp));
+  EXPECT_EQ(TestRunWriter::choose_program(WriterProgram::syscall, WriterPattern::seqlock, modern),
+            Choice(WriterProgram::syscall));
+}
+
+TEST(FeatureDecisions, AForcedProgramThatCannotLoadSkipsTheScenarioWithTheProbesReason) {
+  const auto yaml = [](const std::string& writer) {
+    return "name: q\nmap: {kind: hash, entries: 64}\nwriter: " + writer +
+           "\nreaders: [{reader: naive}]\n";
+  };
+  auto cells = plan_only(yaml("{driver: test_run, program: syscall}"), kernel_5_10());
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].status, CellStatus::skipped);
+  EXPECT_EQ(cells[0].reason,
+            "writer test_run: program syscall: kernel refuses BPF_PROG_TYPE_SYSCALL programs "
+            "(Linux 5.14+): EINVAL");
+
+  KernelFeatures no_xdp = kernel_without_tracing();
+  no_xdp.test_run_writer_xdp = {false, "kernel refuses legacy_writer.bpf.c: E2BIG", E2BIG, {}};
+  cells = plan_only(yaml("{driver: test_run, program: xdp}"), no_xdp);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].status, CellStatus::skipped);
+  EXPECT_EQ(cells[0].reason,
+            "writer test_run: program xdp: kernel refuses legacy_writer.bpf.c: E2BIG");
+
+  // The locked pattern needs the locked XDP writer too.
+  KernelFeatures no_locked_xdp = kernel_5_10();
+  no_locked_xdp.locked_writer_xdp = {
+      false, "kernel refuses legacy_locked_writer.bpf.c: EINVAL", EINVAL, {}};
+  cells = plan_only(yaml("{driver: test_run, pattern: locked}"), no_locked_xdp);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].status, CellStatus::skipped);
+  EXPECT_THAT(cells[0].reason,
+              HasSubstr("the xdp fallback: kernel refuses legacy_locked_writer.bpf.c: EINVAL"));
 }
 
 TEST(FeatureDecisions, LockedPatternNeedsMapLockAndTrafficNeedsClsBpf) {
@@ -188,8 +253,9 @@ TEST(FeatureDecisions, NamedListsEveryProbedFeatureOnceAndFindFindsThem) {
     EXPECT_EQ(f.find(name), state);
   }
   for (const char* needed :
-       {"syscall_prog", "bpf_loop", "test_run_writer", "map_elem_iter", "cls_bpf", "map_lock",
-        "mmapable_array", "batch_ops", "numa_map", "net_namespaces", "sch_netem"})
+       {"syscall_prog", "bpf_loop", "test_run_writer", "test_run_writer_xdp", "locked_writer_xdp",
+        "map_elem_iter", "cls_bpf", "map_lock", "mmapable_array", "batch_ops", "numa_map",
+        "net_namespaces", "sch_netem"})
     EXPECT_TRUE(names.contains(needed)) << needed;
   EXPECT_EQ(f.find("no_such_feature"), nullptr);
 }

@@ -113,6 +113,32 @@ TEST(ScenarioParser, UnknownModeAndPatternAndKind) {
               HasSubstr("s.yaml:4: field 'map.kind': 'ringbuf' is not one of"));
 }
 
+TEST(ScenarioParser, TestRunWriterProgramIsAutoSyscallOrXdp) {
+  const auto program_of = [](const std::string& text) {
+    return parse_scenarios(text, "s.yaml").at(0).writer.options->to_json()["program"];
+  };
+  EXPECT_EQ(program_of(kValid), "auto");
+  std::string text = kValid;
+  const auto at = text.find("  keys_per_run: 32");
+  EXPECT_EQ(program_of(std::string(text).insert(at, "  program: xdp\n")), "xdp");
+  EXPECT_EQ(program_of(std::string(text).insert(at, "  program: syscall\n")), "syscall");
+  EXPECT_EQ(program_of(std::string(text).insert(at, "  program: auto\n")), "auto");
+  EXPECT_EQ(error_for("  keys_per_run: 32", "  keys_per_run: 32\n  program: tc"),
+            "s.yaml:13: field 'writer.program': 'tc' is not one of: auto, syscall, xdp");
+  EXPECT_EQ(error_for("  keys_per_run: 32", "  keys_per_run: 32\n  program: [xdp]"),
+            "s.yaml:13: field 'writer.program': expected a string");
+  // Only the test_run writer has programs to choose from.
+  try {
+    parse_scenarios(
+        "name: n\nmap: {kind: hash, entries: 64}\n"
+        "writer: {driver: none, program: xdp}\nreaders: [{reader: naive}]\n",
+        "n.yaml");
+    FAIL() << "program accepted for the none writer";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("n.yaml:3: field 'writer.program': unknown field"));
+  }
+}
+
 TEST(ScenarioParser, ChurnOnAnArrayIsRejected) {
   EXPECT_NO_THROW(parse_scenarios(  // replace on an array is fine
       std::string(kValid).replace(std::string(kValid).find("kind: hash"), 10, "kind: array"),
