@@ -26,6 +26,7 @@ void add_run_command(CLI::App& app, const std::vector<std::string>& command);
 void add_info_commands(CLI::App& app);  // env, list, cleanup
 void add_check_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_merge_command(CLI::App& app, const std::vector<std::string>& command);
 void add_reproduce_command(CLI::App& app, const std::vector<std::string>& command);  // + vm
 
 }  // namespace mapsla::cli
