@@ -123,6 +123,10 @@ PlacementProbe read_placement_probe(int numa_nodes) {
   p.product_name = read_line("/sys/class/dmi/id/product_name");
   p.kernel_cmdline = read_line("/proc/cmdline");
   if (const char* accel = std::getenv("MAPSLA_VM_ACCEL")) p.env_accel = accel;
+  if (const char* k = std::getenv("MAPSLA_VM_GUEST_KERNEL")) p.env_guest_kernel = k;
+  p.os_release = read_line("/proc/sys/kernel/osrelease");
+  p.os_version = read_line("/proc/sys/kernel/version");
+  p.realtime = read_line("/sys/kernel/realtime");
   p.numa_nodes = numa_nodes;
   return p;
 }
@@ -150,6 +154,24 @@ Placement detect_placement(const PlacementProbe& probe) {
     if (!accel.empty()) evidence.push_back("kernel command line MAPSLA_VM_ACCEL=" + accel);
   }
   if (!accel.empty()) out.launcher = "mapsla-vm";
+
+  out.kernel = probe.os_release;
+  std::vector<std::string> kernel_evidence;
+  // /sys/kernel/realtime exists only on PREEMPT_RT kernels; uname -v names the
+  // preemption model on kernels that have no such file.
+  if (probe.realtime == "1") {
+    out.preempt_rt = "yes";
+    kernel_evidence.push_back("/sys/kernel/realtime=1");
+  } else if (has_word(probe.os_version, "PREEMPT_RT")) {
+    out.preempt_rt = "yes";
+    kernel_evidence.push_back("uname -v 'PREEMPT_RT'");
+  } else if (!probe.os_version.empty()) {
+    out.preempt_rt = "no";
+  }
+  out.vm_kernel = probe.env_guest_kernel.empty()
+                      ? word_value(probe.kernel_cmdline, "MAPSLA_VM_GUEST_KERNEL")
+                      : probe.env_guest_kernel;
+  if (!out.vm_kernel.empty()) kernel_evidence.push_back("MAPSLA_VM_GUEST_KERNEL=" + out.vm_kernel);
 
   if (flag || !by_cpuid.empty() || !by_dmi.empty() || !accel.empty()) out.where = "vm";
   if (out.where == "vm") {
@@ -189,6 +211,7 @@ Placement detect_placement(const PlacementProbe& probe) {
     out.numa_detail = fmt::format("{} physical NUMA nodes", probe.numa_nodes);
   }
   if (evidence.empty()) evidence.push_back("no hypervisor bit, CPUID signature or DMI hypervisor");
+  evidence.insert(evidence.end(), kernel_evidence.begin(), kernel_evidence.end());
   for (size_t i = 0; i < evidence.size(); ++i)
     out.evidence += (i ? "; " : "") + evidence[i];
   return out;

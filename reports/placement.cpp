@@ -9,13 +9,16 @@ namespace mapsla {
 namespace {
 
 using Field = std::pair<const char*, std::string Placement::*>;
-constexpr std::array<Field, 7> kFields = {{{"where", &Placement::where},
-                                           {"hypervisor", &Placement::hypervisor},
-                                           {"accel", &Placement::accel},
-                                           {"launcher", &Placement::launcher},
-                                           {"numa", &Placement::numa},
-                                           {"numa_detail", &Placement::numa_detail},
-                                           {"evidence", &Placement::evidence}}};
+constexpr std::array<Field, 10> kFields = {{{"where", &Placement::where},
+                                            {"hypervisor", &Placement::hypervisor},
+                                            {"accel", &Placement::accel},
+                                            {"launcher", &Placement::launcher},
+                                            {"numa", &Placement::numa},
+                                            {"numa_detail", &Placement::numa_detail},
+                                            {"evidence", &Placement::evidence},
+                                            {"kernel", &Placement::kernel},
+                                            {"preempt_rt", &Placement::preempt_rt},
+                                            {"vm_kernel", &Placement::vm_kernel}}};
 
 }  // namespace
 
@@ -61,7 +64,15 @@ Placement placement_from_json(const nlohmann::json& j) {
 }
 
 std::string describe(const Placement& p) {
-  return describe_where(p) + " · NUMA " + p.numa;
+  std::string out = describe_where(p) + " · NUMA " + p.numa;
+  if (p.kernel.empty()) return out;
+  out += " · kernel " + p.kernel;
+  std::vector<std::string> parts;
+  if (p.preempt_rt == "yes") parts.push_back("PREEMPT_RT");
+  if (!p.vm_kernel.empty()) parts.push_back("mapsla-vm --kernel " + p.vm_kernel);
+  for (size_t i = 0; i < parts.size(); ++i)
+    out += (i ? ", " : " (") + parts[i];
+  return parts.empty() ? out : out + ")";
 }
 
 std::string describe_where(const Placement& p) {

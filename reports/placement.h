@@ -30,6 +30,9 @@ struct Placement {
   std::string numa = "single";  // "single" (one node), "real" or "emulated"
   std::string numa_detail;      // why: "QEMU -numa topology", "numa=fake=2", …
   std::string evidence;         // the facts the decision rests on, for humans
+  std::string kernel;           // the running kernel's release (uname -r)
+  std::string preempt_rt;       // "yes" on a PREEMPT_RT kernel, "no" otherwise, "" if unknown
+  std::string vm_kernel;        // mapsla-vm's --kernel choice ("5.10", "6.1-rt", …), else empty
 
   bool operator==(const Placement&) const = default;
 };
@@ -47,7 +50,9 @@ Placement placement_from_json(const nlohmann::json& j);
 
 // For humans: "vm (QEMU, accel tcg, via mapsla-vm)" …
 std::string describe_where(const Placement& placement);
-// … and "vm (QEMU, accel tcg, via mapsla-vm) · NUMA emulated".
+// … and "vm (QEMU, accel tcg, via mapsla-vm) · NUMA emulated", followed by
+// " · kernel 6.1.0-27-rt-amd64 (PREEMPT_RT, mapsla-vm --kernel 6.1-rt)" when
+// the kernel is known.
 std::string describe(const Placement& placement);
 
 }  // namespace mapsla

@@ -41,9 +41,12 @@ int env_command(bool as_json) {
       env.mapsla_version, env.git_sha, env.kernel, env.cpu_model, env.cores, env.numa_nodes,
       env.virtualization);
   if (const auto placement = placement_of(env))
-    std::cout << fmt::format("placement: {}\n  NUMA: {}\n  evidence: {}\n\n",
-                             describe_where(*placement), placement->numa_detail,
-                             placement->evidence);
+    std::cout << fmt::format(
+        "placement: {}\n  NUMA: {}\n  kernel: {}, PREEMPT_RT {}{}\n  evidence: {}\n\n",
+        describe_where(*placement), placement->numa_detail, placement->kernel,
+        placement->preempt_rt.empty() ? "unknown" : placement->preempt_rt,
+        placement->vm_kernel.empty() ? "" : ", mapsla-vm --kernel " + placement->vm_kernel,
+        placement->evidence);
   for (const auto& f : env.features)
     if (!is_placement_record(f))
       std::cout << fmt::format("  {:<19} {:<4} {}\n", f.name, f.available ? "yes" : "no", f.detail);

@@ -2,7 +2,8 @@
 // a report recorded (their embedded YAML, seeds and command-line overrides;
 // harness/reproduce.h), in this process like `mapsla run`, or with --vm in a
 // throw-away QEMU VM through vagrant/qemu/mapsla-vm, copying the report back.
-// `mapsla vm ARGS…` runs that script with ARGS.
+// `mapsla vm ARGS…` runs that script with ARGS (`mapsla vm image --kernel K`
+// builds the image of one guest kernel; the script checks K).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include "harness/util/clock.h"
 #include "harness/util/process.h"
 #include "harness/util/signals.h"
+#include "harness/vm_kernels.h"
 #include "reports/report_reader.h"
 
 extern char** environ;
@@ -52,6 +54,7 @@ struct ReproduceArgs {
   std::string vm_memory = "2G";
   std::string vm_accel = "auto";
   int vm_timeout = 1800;
+  std::string vm_kernel{kDefaultVmKernel};  // mapsla-vm --kernel
   std::string vm_script;
   bool allow_commands = false;
 };
@@ -281,12 +284,13 @@ int reproduce_in_vm(const ReproduceArgs& args, const json& report) {
   }
 
   // Builds the image once (minutes); a cached image is reused at once.
-  const int image = run_and_wait({script->string(), "image"});
+  const int image = run_and_wait({script->string(), "image", "--kernel", args.vm_kernel});
   if (image != 0) {
     std::cerr << "mapsla: --vm: `mapsla-vm image` failed\n";
     return exit_code_of_vm(image);
   }
   std::vector<std::string> argv = {script->string(), "run",
+                                   "--kernel",       args.vm_kernel,
                                    "--numa-nodes",   std::to_string(args.vm_numa_nodes),
                                    "--cpus",         std::to_string(args.vm_cpus),
                                    "--memory",       args.vm_memory,
@@ -306,9 +310,10 @@ int reproduce_in_vm(const ReproduceArgs& args, const json& report) {
     argv.push_back(name);
   }
   if (args.quiet) argv.push_back("--quiet");
-  std::cerr << fmt::format("mapsla reproduce --vm: run {} in a {}-node VM ({} CPUs, {})\n",
-                           report.value("run_id", "?"), args.vm_numa_nodes, args.vm_cpus,
-                           args.vm_memory);
+  std::cerr << fmt::format(
+      "mapsla reproduce --vm: run {} in a {}-node VM ({} CPUs, {}, kernel {})\n",
+      report.value("run_id", "?"), args.vm_numa_nodes, args.vm_cpus, args.vm_memory,
+      args.vm_kernel);
   const int code = exit_code_of_vm(run_and_wait(argv));
   if (fs::exists(out / "report.json", ec))
     std::cout << "report: " << (out / "report.json").string() << '\n';
@@ -365,8 +370,13 @@ void add_reproduce_command(CLI::App& app, const std::vector<std::string>& comman
                   "mapsla-results/reproduce-RUN_ID-vm)");
   sub->add_option("--scenario", args->only, "Only this recorded scenario (repeatable)");
   sub->add_flag("--quiet", args->quiet, "No progress lines");
-  sub->add_flag("--vm", args->vm,
-                "Run inside a QEMU VM (vagrant/qemu/mapsla-vm): two NUMA nodes, sch_netem");
+  CLI::Option* vm_flag = sub->add_flag(
+      "--vm", args->vm, "Run inside a QEMU VM (vagrant/qemu/mapsla-vm): two NUMA nodes, sch_netem");
+  sub->add_option("--kernel", args->vm_kernel,
+                  fmt::format("Guest kernel of the VM (mapsla-vm --kernel): {} (default {})",
+                              fmt::join(kVmKernels, ", "), kDefaultVmKernel))
+      ->check(CLI::IsMember(vm_kernel_choices()))
+      ->needs(vm_flag);
   sub->add_option("--vm-numa-nodes", args->vm_numa_nodes, "VM NUMA nodes")
       ->check(CLI::Range(1, 64));
   sub->add_option("--vm-cpus", args->vm_cpus, "VM CPUs")->check(CLI::Range(1, 256));

@@ -1,6 +1,7 @@
 // Where a run happened (harness/placement_probe.h, reports/placement.h): the
 // detection from injected /proc, /sys and CPUID facts, and its round trip
 // through report.json.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "harness/placement_probe.h"
@@ -168,6 +169,39 @@ TEST(PlacementDetection, FlagMatchesWholeWordsOnly) {
   EXPECT_EQ(detect_placement(probe).where, "host");
 }
 
+// mapsla-vm --kernel 6.1-rt: the release, PREEMPT_RT from /sys/kernel/realtime
+// and the choice from the kernel command line.
+TEST(PlacementDetection, RecordsKernelRealtimeAndVmKernelChoice) {
+  PlacementProbe probe;
+  probe.kernel_cmdline = "console=ttyS0 MAPSLA_VM_ACCEL=tcg MAPSLA_VM_GUEST_KERNEL=6.1-rt";
+  probe.os_release = "6.1.0-27-rt-amd64";
+  probe.os_version = "#1 SMP PREEMPT_RT Debian 6.1.115-1 (2024-11-01)";
+  probe.realtime = "1";
+  const Placement p = detect_placement(probe);
+  EXPECT_EQ(p.kernel, "6.1.0-27-rt-amd64");
+  EXPECT_EQ(p.preempt_rt, "yes");
+  EXPECT_EQ(p.vm_kernel, "6.1-rt");
+  EXPECT_THAT(p.evidence, ::testing::HasSubstr("/sys/kernel/realtime=1"));
+  EXPECT_EQ(describe(p),
+            "vm (QEMU, accel tcg, via mapsla-vm) · NUMA single · kernel 6.1.0-27-rt-amd64 "
+            "(PREEMPT_RT, mapsla-vm --kernel 6.1-rt)");
+}
+
+// A kernel without /sys/kernel/realtime is PREEMPT_RT only when uname -v says so;
+// "PREEMPT_DYNAMIC" is not it.
+TEST(PlacementDetection, PreemptRtFromUnameVersionAndNotFromPreemptDynamic) {
+  PlacementProbe probe;
+  probe.os_release = "5.10.0-33-amd64";
+  probe.os_version = "#1 SMP Debian 5.10.226-1 (2024-10-03)";
+  EXPECT_EQ(detect_placement(probe).preempt_rt, "no");
+  probe.os_version = "#1 SMP PREEMPT_DYNAMIC Debian 6.12.9-1~bpo12+1";
+  EXPECT_EQ(detect_placement(probe).preempt_rt, "no");
+  probe.os_version = "#1 SMP PREEMPT_RT Debian 6.12.9-1~bpo12+1";
+  EXPECT_EQ(detect_placement(probe).preempt_rt, "yes");
+  EXPECT_EQ(detect_placement(probe).vm_kernel, "");
+  EXPECT_EQ(detect_placement(PlacementProbe{}).preempt_rt, "");
+}
+
 Placement tcg_guest() {
   Placement p;
   p.where = "vm";
@@ -193,7 +227,7 @@ TEST(PlacementRecord, SetReplacesAndReadsBack) {
   set_placement(env, tcg_guest());
   ASSERT_TRUE(placement_of(env).has_value());
   EXPECT_EQ(*placement_of(env), tcg_guest());
-  EXPECT_EQ(std::count_if(env.features.begin(), env.features.end(), is_placement_record), 7);
+  EXPECT_EQ(std::count_if(env.features.begin(), env.features.end(), is_placement_record), 10);
 }
 
 TEST(PlacementRecord, JsonReportWritesPlacementObjectNotFeatures) {
