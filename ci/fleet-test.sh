@@ -15,6 +15,7 @@
 #   7. deletes the fleet's groups from the Pushgateway (`mapsla pushgateway-delete`)
 # Leaves nothing behind but the image localhost/mapsla:latest. Prints each step's time.
 #   MAPSLA_BUILD_DIR  build tree (default build/release; configured Release when missing)
+#   MAPSLA_NO_BUILD=1 use the build tree as it is (another build is running in it)
 #   MAPSLA_DURATION   measured window per repetition (default 500ms)
 set -euo pipefail
 
@@ -53,10 +54,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 "$repo/ci/bootstrap.sh" --fleet
-if [ ! -f "$build/build.ninja" ]; then
-  nice -n 19 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+if [ "${MAPSLA_NO_BUILD:-0}" != 1 ]; then
+  if [ ! -f "$build/build.ninja" ]; then
+    nice -n 19 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+  nice -n 19 cmake --build "$build" -j2 --target mapsla >/dev/null
 fi
-nice -n 19 cmake --build "$build" -j2 --target mapsla >/dev/null
 mapsla="$build/mapsla"
 step "mapsla built ($build)"
 

@@ -41,8 +41,7 @@ std::string grouping_path(const GroupingKey& key);
 
 // One label value as a path segment pair: {"instance", "node-a"} or
 // {"instance@base64", "bm9kZS9h"} (base64url with padding; "=" for empty).
-std::pair<std::string, std::string> escape_label(const std::string& name,
-                                                 const std::string& value);
+std::pair<std::string, std::string> escape_label(const std::string& name, const std::string& value);
 
 std::string base64url(const std::string& bytes);
 std::string percent_encode(const std::string& segment);

@@ -126,20 +126,20 @@ int push_final(const RunArgs& args, const std::string& base, Report& report, int
                              pushed.describe());
     return status == exit_code::kOk ? exit_code::kRunFailed : status;
   }
-  std::cout << fmt::format("pushgateway: pushed to {}{} (exit code {})\n", base,
-                           grouping_path(key), status)
+  std::cout << fmt::format("pushgateway: pushed to {}{} (exit code {})\n", base, grouping_path(key),
+                           status)
             << std::flush;
   return status;
 }
 
-int run_scenarios(const RunArgs& args, Report& report, const std::vector<std::string>& command);
+int run_scenarios(const RunArgs& args, Report& report);
 
 int run_command(const RunArgs& args, const std::vector<std::string>& command) {
   Report report;
   report.run_id = new_run_id();
   report.started_at = utc_now();
   report.command = command;
-  if (args.pushgateway.empty()) return run_scenarios(args, report, command);
+  if (args.pushgateway.empty()) return run_scenarios(args, report);
   std::string base;
   try {
     base = parse_pushgateway_url(args.pushgateway);
@@ -148,10 +148,10 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
     std::cerr << "mapsla: --pushgateway " << e.what() << '\n';
     return exit_code::kBadInput;
   }
-  return push_final(args, base, report, run_scenarios(args, report, command));
+  return push_final(args, base, report, run_scenarios(args, report));
 }
 
-int run_scenarios(const RunArgs& args, Report& report, const std::vector<std::string>&) {
+int run_scenarios(const RunArgs& args, Report& report) {
   ScenarioOverrides overrides;
   std::vector<Scenario> scenarios;
   SlaSpec sla;
@@ -369,8 +369,8 @@ void add_pushgateway_delete_command(CLI::App& app) {
            {"run_id", args->fleet_run}}};
       const PushResult deleted = delete_group(base, key);
       if (!deleted.ok()) {
-        std::cerr << fmt::format("mapsla: pushgateway-delete {}{}: {}\n", base,
-                                 grouping_path(key), deleted.describe());
+        std::cerr << fmt::format("mapsla: pushgateway-delete {}{}: {}\n", base, grouping_path(key),
+                                 deleted.describe());
         set_exit_status(exit_code::kRunFailed);
         return;
       }

@@ -39,8 +39,7 @@ TEST(GroupingKey, ValuesWithSlashOrEmptyAreBase64Url) {
   // segment, an empty value is "=".
   EXPECT_EQ(grouping_path({"mapsla", {{"instance", "zone/a/node-1"}}}),
             "/metrics/job/mapsla/instance@base64/em9uZS9hL25vZGUtMQ==");
-  EXPECT_EQ(grouping_path({"mapsla", {{"instance", ""}}}),
-            "/metrics/job/mapsla/instance@base64/=");
+  EXPECT_EQ(grouping_path({"mapsla", {{"instance", ""}}}), "/metrics/job/mapsla/instance@base64/=");
   EXPECT_EQ(grouping_path({"a/b", {}}), "/metrics/job@base64/YS9i");
   // base64url, not base64: "-" and "_" instead of "+" and "/".
   EXPECT_EQ(base64url("\xfb\xff/"), "-_8v");
@@ -135,9 +134,9 @@ TEST(Pushgateway, PutsTheGroupReplacingIt) {
                  {"mapsla", {{"instance", "node/a"}, {"run_id", "r1"}}}, text);
   EXPECT_TRUE(pushed.ok()) << pushed.describe();
   const std::string request = gateway.request();
-  EXPECT_EQ(request.rfind("PUT /metrics/job/mapsla/instance@base64/bm9kZS9h/run_id/r1 HTTP/1.1\r\n",
-                          0),
-            0u)
+  EXPECT_EQ(
+      request.rfind("PUT /metrics/job/mapsla/instance@base64/bm9kZS9h/run_id/r1 HTTP/1.1\r\n", 0),
+      0u)
       << request.substr(0, 200);
   EXPECT_THAT(request, HasSubstr("Content-Type: text/plain; version=0.0.4"));
   EXPECT_THAT(request, HasSubstr("mapsla_reads_total{"));
