@@ -17,6 +17,7 @@
 #   MAPSLA_BUILD_DIR  build tree (default build/release; configured Release when missing)
 #   MAPSLA_NO_BUILD=1 use the build tree as it is (another build is running in it)
 #   MAPSLA_DURATION   measured window per repetition (default 500ms)
+#   MAPSLA_FLEET_REPORTS=DIR  also keep the three nodes' report.json there
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -81,7 +82,9 @@ wait_ready() {  # URL WHAT
   return 1
 }
 pg_port=$(free_port)
-prometheus-pushgateway --web.listen-address="127.0.0.1:$pg_port" >"$tmp/pushgateway.log" 2>&1 &
+# Debian's Pushgateway persists to /var/lib/prometheus/pushgateway.data by default: memory only.
+prometheus-pushgateway --web.listen-address="127.0.0.1:$pg_port" --persistence.file= \
+  >"$tmp/pushgateway.log" 2>&1 &
 pids+=($!)
 prom_port=$(free_port)
 cat >"$tmp/prometheus.yml" <<EOF
@@ -110,7 +113,9 @@ for s in "${scenarios[@]}"; do scenario_files+=("$repo/scenarios/$s"); done
 "$repo/deploy/kubernetes/render.sh" --nodes "node-a node-b" --fleet-run "$fleet_run" \
   --image "$image" --pushgateway "$pushgateway_in_pod" --cpu 2 --memory 1Gi \
   "${scenario_files[@]}" -- "${run_options[@]}" >"$tmp/fleet.yaml"
-MAPSLA_PODS_OUT="$tmp/pods" nice -n 19 "$repo/deploy/kubernetes/validate.sh" "$tmp/fleet.yaml"
+mkdir -p "$tmp/seccomp"
+cp "$repo/deploy/container/seccomp-bpf.json" "$tmp/seccomp/"
+MAPSLA_PODS_OUT="$tmp/pods" MAPSLA_PODS_SECCOMP=seccomp-bpf.json nice -n 19 "$repo/deploy/kubernetes/validate.sh" "$tmp/fleet.yaml"
 step "manifests rendered and valid ($(grep -c '^kind: Job' "$tmp/fleet.yaml") Jobs)"
 
 # podman's defaults the machine cannot grant (deploy/container/README.md): rlimits above the
@@ -122,7 +127,6 @@ seccomp="$repo/deploy/container/seccomp-bpf.json"
 cat >"$tmp/containers.conf" <<EOF
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
-seccomp_profile = "$seccomp"
 EOF
 network="slirp4netns:allow_host_loopback=true"
 
@@ -149,6 +153,7 @@ step "node-a (podman run) ran and pushed"
 # 4b. node-b: the rendered Job's pod, through podman kube play.
 awk 'BEGIN{n=0} /^---$/{n++; next} n==0' "$tmp/fleet.yaml" >"$tmp/configmap.yaml"
 CONTAINERS_CONF="$tmp/containers.conf" podman kube play --network "$network" \
+  --seccomp-profile-root "$tmp/seccomp" \
   --configmap "$tmp/configmap.yaml" "$tmp/pods/mapsla-$fleet_run-node-b.yaml" >/dev/null
 container="mapsla-$fleet_run-node-b-mapsla"
 code=$(podman wait "$container")
@@ -166,6 +171,9 @@ step "node-b (podman kube play of the Job's pod) ran and pushed"
   { echo "fleet-test: host run failed:" >&2; cat "$tmp/host.log" >&2; exit 1; }
 cp "$tmp/host/report.json" "$tmp/reports/host.json"
 step "host ran and pushed"
+if [ -n "${MAPSLA_FLEET_REPORTS:-}" ]; then
+  mkdir -p "$MAPSLA_FLEET_REPORTS" && cp "$tmp"/reports/*.json "$MAPSLA_FLEET_REPORTS/"
+fi
 
 # 5. PromQL over Prometheus's HTTP API.
 query() {  # PROMQL -> "labels value" lines, sorted
@@ -178,7 +186,7 @@ query() {  # PROMQL -> "labels value" lines, sorted
 }
 sel="job=\"mapsla\",run_id=\"$fleet_run\""
 for _ in $(seq 60); do
-  [ "$(query "count(mapsla_run_success{$sel})" | awk '{print $2}')" = 3 ] && break
+  [ "$(query "count(mapsla_run_success{$sel})" | awk '{print $NF}')" = 3 ] && break
   sleep 1
 done
 echo "fleet-test: PromQL: mapsla_run_success{$sel}"
@@ -203,7 +211,7 @@ query "sum by (instance, class) (mapsla_anomalies_total{$sel,scenario=\"hash-rep
 step "Prometheus answered for 3 nodes"
 
 # 6. One fleet report, gated.
-if "$mapsla" merge --help >/dev/null 2>&1; then
+if "$mapsla" --help | grep -qE '^ +merge '; then
   "$mapsla" merge "$tmp/reports/node-a.json" "$tmp/reports/node-b.json" "$tmp/reports/host.json" \
     --label node-a --label node-b --label host --out "$tmp/merged" | tee "$tmp/merge.txt"
   # A gate every node holds (quiet: no anomaly at all) passes; one no node holds names them.

@@ -83,9 +83,15 @@ strip --strip-debug -o "$ctx/mapsla" "$mapsla_bin"
 strip --strip-debug -o "$ctx/mapsla-go-reader" "$go_reader"
 cp -r "$repo/scenarios" "$ctx/scenarios"
 cp "$here/mapsla-node" "$here/Containerfile" "$ctx/"
+previous=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
 podman build --quiet --pull=never --squash-all --build-arg BASE="$base_tag" \
   -f "$ctx/Containerfile" -t "$tag" "$ctx" >/dev/null
 done_at=$(date +%s)
+# The image the tag named before is now untagged: remove it (unless a container uses it).
+current=$(podman image inspect --format '{{.Id}}' "$tag")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then
+  podman rmi "$previous" >/dev/null 2>&1 || true
+fi
 
 size=$(podman image inspect --format '{{.Size}}' "$tag")
 echo "build-image: $tag: $((size / 1000000)) MB; base $((base_done - started)) s, image $((done_at - base_done)) s, total $((done_at - started)) s"

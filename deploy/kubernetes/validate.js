@@ -2,7 +2,7 @@
 // kubernetes-models (run by validate.sh, which installs it into a temp dir). Usage:
 //   node validate.js FILE.yaml…      exit 1 naming each invalid document
 // With MAPSLA_PODS_OUT=DIR, also writes each Job's pod template as a bare Pod to DIR/NAME.yaml
-// (podman kube play runs Pods, not Jobs). Also refuses what the schema allows but this fleet must not do: a container that keeps
+// (podman kube play runs Pods, not Jobs; MAPSLA_PODS_SECCOMP below). Also refuses what the schema allows but this fleet must not do: a container that keeps
 // capabilities it did not list, runs privileged, or has a writable root.
 const fs = require("fs");
 const yaml = require("js-yaml");
@@ -46,6 +46,13 @@ for (const file of process.argv.slice(2)) {
             delete e.valueFrom;
             e.value = node;
           }
+      // podman's RuntimeDefault is its distribution's profile, which wants CAP_SYS_ADMIN for
+      // bpf(); MAPSLA_PODS_SECCOMP=NAME.json names a profile under podman kube play's
+      // --seccomp-profile-root instead (podman reads the pod annotation, not seccompProfile).
+      if (process.env.MAPSLA_PODS_SECCOMP)
+        podDoc.metadata.annotations = {
+          "seccomp.security.alpha.kubernetes.io/pod": `localhost/${process.env.MAPSLA_PODS_SECCOMP}`,
+        };
       new kinds.Pod(podDoc).validate();
       fs.writeFileSync(`${process.env.MAPSLA_PODS_OUT}/${doc.metadata.name}.yaml`, yaml.dump(podDoc));
     }
