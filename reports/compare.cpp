@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/cell_identity.h"
 #include "reports/statistics.h"
 #include "reports/terminal_report.h"
 
@@ -15,12 +16,6 @@ namespace {
 std::string cell_label(const std::string& scenario, const std::string& reader,
                        const std::string& mode) {
   return fmt::format("{} / {} {}", scenario, reader, mode);
-}
-
-const CellResult* find_cell(const Report& report, const CellResult& like) {
-  for (const auto& c : report.cells)
-    if (c.scenario == like.scenario && c.reader == like.reader && c.mode == like.mode) return &c;
-  return nullptr;
 }
 
 uint64_t class_count(const AnomalyCounts& a, const std::string& cls) {
@@ -338,9 +333,12 @@ Comparison compare_reports(const Report& base, const Report& next, const Compare
   out.base_run = run_label(base);
   out.new_run = run_label(next);
   bool single = false;
-  for (const CellResult& b : base.cells) {
+  const std::vector<CellKey> base_keys = cell_keys(base.cells);
+  const std::vector<CellKey> next_keys = cell_keys(next.cells);
+  for (size_t i = 0; i < base.cells.size(); ++i) {
+    const CellResult& b = base.cells[i];
     const std::string label = cell_label(b.scenario, b.reader, b.mode);
-    const CellResult* n = find_cell(next, b);
+    const CellResult* n = find_cell(next.cells, next_keys, base_keys[i]);
     if (!n) {
       out.not_compared.push_back(label + ": only in BASE");
     } else if (b.status != CellStatus::ok || n->status != CellStatus::ok) {
@@ -354,9 +352,11 @@ Comparison compare_reports(const Report& base, const Report& next, const Compare
       single = single || b.repetitions.size() == 1 || n->repetitions.size() == 1;
     }
   }
-  for (const CellResult& n : next.cells)
-    if (!find_cell(base, n))
-      out.not_compared.push_back(cell_label(n.scenario, n.reader, n.mode) + ": only in NEW");
+  for (size_t i = 0; i < next.cells.size(); ++i)
+    if (!find_cell(base.cells, base_keys, next_keys[i]))
+      out.not_compared.push_back(
+          cell_label(next.cells[i].scenario, next.cells[i].reader, next.cells[i].mode) +
+          ": only in NEW");
   decide(out);
 
   if (single)

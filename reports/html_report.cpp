@@ -11,9 +11,8 @@
 #include "reports/report_tables.h"
 
 namespace mapsla {
-namespace {
 
-void table(std::string& out, const Table& t, const char* css_class = "") {
+void html_table(std::string& out, const Table& t, const char* css_class) {
   // Wide tables scroll inside their own box, never past the page's edge.
   out += fmt::format("<div class=\"table-wrap\"><table class=\"{}\"><thead><tr>", css_class);
   for (const auto& h : t.header)
@@ -30,7 +29,7 @@ void table(std::string& out, const Table& t, const char* css_class = "") {
   out += "</tbody></table></div>\n";
 }
 
-std::string css() {
+std::string html_css() {
   return fmt::format(R"(
 body {{ font: 14px/1.45 "DejaVu Sans", "Liberation Sans", sans-serif; margin: 24px;
         color: #1f2328; background: #ffffff; max-width: 1360px; }}
@@ -58,9 +57,8 @@ ul.reasons li {{ margin: 2px 0; }}
                      kPlotFrameColor);
 }
 
-// Renders `plots` as a grid; `first_index` keeps SVG ids unique in the page.
-void plot_grid(std::string& out, const std::vector<PlotSpec>& plots, const PlotRenderer* renderer,
-               int first_index) {
+void html_plot_grid(std::string& out, const std::vector<PlotSpec>& plots,
+                    const PlotRenderer* renderer, int first_index) {
   if (!renderer) {
     out +=
         "<p class=\"warning\">plots unavailable: gnuplot not found (install gnuplot-nox); "
@@ -91,6 +89,17 @@ void plot_grid(std::string& out, const std::vector<PlotSpec>& plots, const PlotR
         inline_svg(result.svg, fmt::format("p{}_", index)));
   }
   out += "</div>\n";
+}
+
+namespace {
+
+void table(std::string& out, const Table& t, const char* css_class = "") {
+  html_table(out, t, css_class);
+}
+
+void plot_grid(std::string& out, const std::vector<PlotSpec>& plots, const PlotRenderer* renderer,
+               int first_index) {
+  html_plot_grid(out, plots, renderer, first_index);
 }
 
 void plots_section(std::string& out, const Report& report, const Matrix& matrix,
@@ -147,7 +156,7 @@ std::string render_html(const Report& report, const PlotRenderer* gnuplot) {
   const Environment& env = report.environment;
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   out += "<title>mapsla report · run " + markup_escape(report.run_id) + "</title>\n";
-  out += "<style>" + css() + "</style></head><body>\n";
+  out += "<style>" + html_css() + "</style></head><body>\n";
   out += "<h1>mapsla report · run " + markup_escape(report.run_id) + "</h1>\n";
   out += "<p class=\"meta\">" +
          markup_escape(fmt::format("{} → {} · kernel {} · {} · {} cores · {} NUMA node{}",

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "reports/gnuplot.h"
+#include "reports/html_plots.h"
+#include "reports/report_tables.h"
 #include "reports/reporter.h"
 
 namespace mapsla {
@@ -21,6 +23,18 @@ inline constexpr const char* kPlotFrameColor = "#3d6ea8";
 // `plots`: what draws the plots (harness/gnuplot_renderer.h), or null when
 // there is nothing to draw them with.
 std::string render_html(const Report& report, const PlotRenderer* plots);
+
+// The pieces of report.html, for other pages in the same style (the fleet
+// report of reports/merge_report.h).
+// The page's style sheet (the contents of its <style> element).
+std::string html_css();
+// A table that scrolls inside its own box; `numeric` columns right-aligned.
+void html_table(std::string& out, const Table& table, const char* css_class = "");
+// `plots` as a grid of figures, each rendered by `renderer` (null: a
+// warning that plots are unavailable); `first_index` keeps SVG ids unique
+// in the page.
+void html_plot_grid(std::string& out, const std::vector<PlotSpec>& plots,
+                    const PlotRenderer* renderer, int first_index);
 
 class HtmlReporter final : public Reporter {
  public:

@@ -256,6 +256,11 @@ Report report_from_json(const json& j, const std::string& file) {
   Report report;
   const At schema = root.field("schema");
   report.schema = schema.str();
+  if (report.schema == kFleetSchema)
+    schema.fail(fmt::format(
+        "'{}' is a fleet report written by `mapsla merge`, not the report of one run; give "
+        "one of its inputs' reports (inputs[].file), or `mapsla check` the fleet report",
+        report.schema));
   if (report.schema != kReportSchema)
     schema.fail(fmt::format("'{}' is not {} (a report of another mapsla version?)", report.schema,
                             kReportSchema));
@@ -274,7 +279,7 @@ Report report_from_json(const json& j, const std::string& file) {
   return report;
 }
 
-Report read_report(const std::filesystem::path& file) {
+json read_report_json(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) throw ReportError(file.string(), "(file)", "cannot be read");
   std::stringstream text;
@@ -288,7 +293,11 @@ Report read_report(const std::filesystem::path& file) {
     if (const auto at = why.find("] "); at != std::string::npos) why = why.substr(at + 2);
     throw ReportError(file.string(), "(document)", "not JSON: " + why);
   }
-  return report_from_json(j, file.string());
+  return j;
+}
+
+Report read_report(const std::filesystem::path& file) {
+  return report_from_json(read_report_json(file), file.string());
 }
 
 }  // namespace mapsla

@@ -35,8 +35,12 @@ class ReportError : public std::runtime_error {
   std::string path_;
 };
 
-// Reads and validates `file`.
+// Reads and validates `file`. A fleet report (`mapsla merge`, schema
+// mapsla.fleet/v1) is refused with a message that says so.
 Report read_report(const std::filesystem::path& file);
+// `file` parsed as JSON, not yet validated: a ReportError when it cannot be
+// read or is not JSON.
+nlohmann::json read_report_json(const std::filesystem::path& file);
 // The same from parsed JSON; `file` names it in errors.
 Report report_from_json(const nlohmann::json& json, const std::string& file);
 

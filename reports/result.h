@@ -15,6 +15,8 @@
 namespace mapsla {
 
 inline constexpr const char* kReportSchema = "mapsla.report/v1";
+// `mapsla merge`'s report of several runs (reports/merge.h).
+inline constexpr const char* kFleetSchema = "mapsla.fleet/v1";
 
 struct LatencySummary {
   uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;

@@ -38,6 +38,7 @@ void register_commands(CLI::App& app, int argc, char** argv) {
   add_info_commands(app);
   add_check_command(app);
   add_compare_command(app);
+  add_merge_command(app, command);
   add_reproduce_command(app, command);
 }
 

@@ -27,6 +27,7 @@ void add_pushgateway_delete_command(CLI::App& app);  // in run_command.cpp
 void add_info_commands(CLI::App& app);               // env, list, cleanup
 void add_check_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_merge_command(CLI::App& app, const std::vector<std::string>& command);
 void add_reproduce_command(CLI::App& app, const std::vector<std::string>& command);  // + vm
 
 }  // namespace mapsla::cli

@@ -103,18 +103,30 @@ class SchemaChecker {
   nlohmann::json root_;
 };
 
-// The first ```json block after "## Machine-readable schema" in
-// docs/report-schema.md.
-inline nlohmann::json documented_report_schema(const std::filesystem::path& doc) {
+// The first ```json block after the line `heading` in a document.
+inline nlohmann::json documented_schema(const std::filesystem::path& doc,
+                                        const std::string& heading) {
   std::ifstream in(doc);
   const std::string text{std::istreambuf_iterator<char>(in), {}};
-  const auto section = text.find("## Machine-readable schema");
-  if (section == std::string::npos) throw std::runtime_error(doc.string() + ": no schema section");
+  const auto section = text.find("\n" + heading + "\n");
+  if (section == std::string::npos)
+    throw std::runtime_error(doc.string() + ": no section " + heading);
   const auto begin = text.find("```json\n", section);
   const auto end = text.find("\n```", begin + 8);
   if (begin == std::string::npos || end == std::string::npos)
-    throw std::runtime_error(doc.string() + ": no ```json block in the schema section");
+    throw std::runtime_error(doc.string() + ": no ```json block in " + heading);
   return nlohmann::json::parse(text.substr(begin + 8, end - begin - 8));
+}
+
+// report.json's schema: the block after "## Machine-readable schema" in
+// docs/report-schema.md.
+inline nlohmann::json documented_report_schema(const std::filesystem::path& doc) {
+  return documented_schema(doc, "## Machine-readable schema");
+}
+
+// The fleet report's (mapsla merge): the block after "### Fleet schema".
+inline nlohmann::json documented_fleet_schema(const std::filesystem::path& doc) {
+  return documented_schema(doc, "### Fleet schema");
 }
 
 }  // namespace mapsla::testing
