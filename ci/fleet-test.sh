@@ -45,6 +45,8 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   podman rm -f mapsla-fleet-node-a >/dev/null 2>&1 || true
   podman pod rm -f "mapsla-$fleet_run-node-b" >/dev/null 2>&1 || true
+  # podman kube play --configmap turns the ConfigMap into a named volume.
+  podman volume rm -f "mapsla-scenarios-$fleet_run" >/dev/null 2>&1 || true
   # podman kube play builds a pause image; it is not ours to keep.
   podman rmi localhost/podman-pause:"$(podman version --format '{{.Client.Version}}')-0" >/dev/null 2>&1 || true
   rm -rf "$tmp"
