@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every dependency of mapsla from Debian 12 packages and mounts bpffs.
 # Idempotent: when everything is present it only checks (well under a second).
+#   ci/bootstrap.sh           what building, ci/test.sh and ci/suite.sh need
+#   ci/bootstrap.sh --fleet   also what ci/fleet-test.sh needs (FLEET_PACKAGES)
 set -euo pipefail
 
 PACKAGES=(
@@ -19,7 +21,24 @@ PACKAGES=(
   gnuplot-nox chromium prometheus
   # external readers
   golang-go golang-github-cilium-ebpf-dev
+  # the Pushgateway client (harness/cli/pushgateway.cpp)
+  libcurl4-openssl-dev
 )
+
+# ci/fleet-test.sh only (deploy/): build the image offline and run it, a real Pushgateway and
+# Prometheus to push to and query, and node+npm for the Kubernetes schema check.
+FLEET_PACKAGES=(
+  podman runc   # build and run the image (runc: Debian's podman only recommends crun)
+  catatonit     # podman kube play's pause process
+  debootstrap   # the image's base without a registry
+  prometheus-pushgateway
+)
+if [ "${1:-}" = "--fleet" ]; then
+  PACKAGES+=("${FLEET_PACKAGES[@]}")
+  # node and npm: kubernetes-models validates the manifests. Debian's npm when there is no npm
+  # (a nodejs from elsewhere ships its own npm, which Debian's package conflicts with).
+  command -v npm >/dev/null || PACKAGES+=(npm)
+fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -41,6 +60,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # loopback. Stop the one just installed (an existing Prometheus is left alone).
   if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
     as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+  # Likewise the Pushgateway (:9091): ci/fleet-test.sh runs its own.
+  if [[ " ${missing[*]} " == *" prometheus-pushgateway "* ]] && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus-pushgateway >/dev/null 2>&1 || true
   fi
 else
   echo "bootstrap: all ${#PACKAGES[@]} packages present"

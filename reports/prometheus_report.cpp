@@ -1,7 +1,6 @@
 #include "reports/prometheus_report.h"
 
 #include <prometheus/counter.h>
-#include <prometheus/gateway.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
@@ -134,36 +133,17 @@ void write_textfile(const Report& report, const std::filesystem::path& path) {
   write_file_atomically(path, render_textfile(report));
 }
 
-PushTarget parse_pushgateway_url(const std::string& url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos)
-    throw std::invalid_argument("'" + url + "' is not a URL (use http://host:port)");
-  const std::string scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https")
-    throw std::invalid_argument("'" + url + "': scheme must be http or https");
-  std::string rest = url.substr(scheme_end + 3);
-  if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  if (rest.empty() || rest.find('/') != std::string::npos)
-    throw std::invalid_argument("'" + url + "': give host and port only (http://host:port)");
-  const size_t colon = rest.rfind(':');
-  const bool bracketed_v6 = !rest.empty() && rest.front() == '[';
-  if (colon == std::string::npos || (bracketed_v6 && colon < rest.find(']')))
-    return {scheme + "://" + rest, "9091"};
-  const std::string port = rest.substr(colon + 1);
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
-    throw std::invalid_argument("'" + url + "': bad port '" + port + "'");
-  return {scheme + "://" + rest.substr(0, colon), port};
-}
-
-int push_to_gateway(const Report& report, const std::string& url) {
-  const PushTarget target = parse_pushgateway_url(url);
-  const auto registry = final_metrics(report);
-  prometheus::Gateway gateway(target.host, target.port, "mapsla");
-  gateway.RegisterCollectable(registry);
-  // prometheus-cpp's names are the reverse of the Pushgateway's: its Push()
-  // sends POST (replace same-named metrics), its PushAdd() sends PUT, which
-  // replaces the whole group: a run is authoritative for job="mapsla".
-  return gateway.PushAdd();
+std::string render_pushed_metrics(const Report& report, int exit_code) {
+  std::ostringstream out;
+  out << render_textfile(report);
+  out << "# HELP mapsla_run_success 1 when the run exited 0 (every cell ran, every gate held), "
+         "else 0\n"
+      << "# TYPE mapsla_run_success gauge\n"
+      << "mapsla_run_success " << (exit_code == 0 ? 1 : 0) << '\n'
+      << "# HELP mapsla_run_exit_code The run's exit code (README: Exit codes)\n"
+      << "# TYPE mapsla_run_exit_code gauge\n"
+      << "mapsla_run_exit_code " << exit_code << '\n';
+  return out.str();
 }
 
 }  // namespace mapsla

@@ -1,6 +1,7 @@
-// A run's final results as Prometheus metrics: pushed to a Pushgateway
-// (`--pushgateway URL`) or written for node_exporter's textfile collector
-// (`--prom-textfile PATH`). The live metrics of a running `mapsla run`
+// A run's final results as Prometheus metrics, rendered as text: pushed to a
+// Pushgateway (`--pushgateway URL`; the HTTP side is harness/cli/pushgateway.h,
+// reports/ never opens a socket) or written for node_exporter's textfile
+// collector (`--prom-textfile PATH`). The live metrics of a running `mapsla run`
 // (`--prometheus-listen`, harness/cli/prometheus_exporter.h) use the same
 // names, so dashboards work on either.
 //
@@ -20,6 +21,11 @@
 //   mapsla_cell_failed               gauge      1 when the cell failed, else 0
 // and once per run:
 //   mapsla_last_run_timestamp_seconds gauge     when the run finished (Unix time)
+// and, in what is pushed (render_pushed_metrics), how the run ended:
+//   mapsla_run_success               gauge      1 when the run exited 0, else 0
+//   mapsla_run_exit_code             gauge      the documented exit code
+//                                               (harness/exit_codes.h; 128+N: signal N)
+// A Pushgateway adds its grouping key (job, instance, run_id) to every series.
 // Two cells with the same scenario, reader and mode (one reader listed twice
 // with different options) share their series: counters add up.
 #pragma once
@@ -44,17 +50,9 @@ std::string render_textfile(const Report& report);
 // collector never reads half a file. Throws std::system_error.
 void write_textfile(const Report& report, const std::filesystem::path& path);
 
-struct PushTarget {
-  std::string host;  // "http://host" (scheme included)
-  std::string port;
-};
-// "http://host:port" or "https://host:port" with an optional trailing "/";
-// the port defaults to 9091. Throws std::invalid_argument naming the problem.
-PushTarget parse_pushgateway_url(const std::string& url);
-
-// PUTs the final metrics under job "mapsla" (replacing what an earlier run
-// pushed). Returns the HTTP status (2xx: accepted); a negative value is a
-// transport error (connection refused…).
-int push_to_gateway(const Report& report, const std::string& url);
+// render_textfile() plus mapsla_run_success and mapsla_run_exit_code: what a
+// run pushes when it ends, also when it failed before measuring anything (a
+// report without cells: only the run's own gauges carry values).
+std::string render_pushed_metrics(const Report& report, int exit_code);
 
 }  // namespace mapsla

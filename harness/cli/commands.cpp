@@ -34,6 +34,7 @@ int report_config_error(const ConfigError& error) {
 void register_commands(CLI::App& app, int argc, char** argv) {
   const std::vector<std::string> command(argv, argv + argc);
   add_run_command(app, command);
+  add_pushgateway_delete_command(app);
   add_info_commands(app);
   add_check_command(app);
   add_compare_command(app);

@@ -23,7 +23,8 @@ int report_config_error(const ConfigError& error);
 
 // One registration function per subcommand file.
 void add_run_command(CLI::App& app, const std::vector<std::string>& command);
-void add_info_commands(CLI::App& app);  // env, list, cleanup
+void add_pushgateway_delete_command(CLI::App& app);  // in run_command.cpp
+void add_info_commands(CLI::App& app);               // env, list, cleanup
 void add_check_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_merge_command(CLI::App& app, const std::vector<std::string>& command);

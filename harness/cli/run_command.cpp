@@ -17,6 +17,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/progress.h"
 #include "harness/cli/prometheus_exporter.h"
+#include "harness/cli/pushgateway.h"
 #include "harness/cli/run_command.h"
 #include "harness/cli/sla_gate.h"
 #include "harness/environment.h"
@@ -51,6 +52,8 @@ struct RunArgs {
   bool quiet = false;
   std::string prometheus_listen;  // --prometheus-listen ADDR
   std::string pushgateway;        // --pushgateway URL
+  std::string instance;           // --instance NAME (grouping label; default the hostname)
+  std::string fleet_run;          // --fleet-run ID (grouping label run_id; default the run id)
   std::string prom_textfile;      // --prom-textfile PATH
   std::string sla;                // --sla FILE
 };
@@ -98,25 +101,57 @@ bool write_outputs(const RunArgs& args, const Report& report, const fs::path& ou
       std::cout << "prometheus textfile: " << args.prom_textfile << '\n';
     });
   }
-  if (!args.pushgateway.empty()) {
-    attempt("--pushgateway", [&] {
-      const int status = push_to_gateway(report, args.pushgateway);
-      if (status < 200 || status >= 300)
-        throw std::runtime_error(
-            fmt::format("{}: {}", args.pushgateway,
-                        status < 0 ? "cannot connect" : fmt::format("HTTP status {}", status)));
-      std::cout << "pushgateway: pushed to " << args.pushgateway << '\n';
-    });
-  }
   std::cout << std::flush;
   return ok;
 }
 
-int execute_run(const RunArgs& args, std::vector<Scenario>& scenarios,
-                const ScenarioOverrides& overrides, const SlaSpec& sla,
-                const std::vector<std::string>& command);
+int execute_run(const RunArgs& args, Report& report, std::vector<Scenario>& scenarios,
+                const ScenarioOverrides& overrides, const SlaSpec& sla);
+
+GroupingKey grouping_key(const RunArgs& args, const Report& report) {
+  return {"mapsla",
+          {{"instance", args.instance.empty() ? default_instance() : args.instance},
+           {"run_id", args.fleet_run.empty() ? report.run_id : args.fleet_run}}};
+}
+
+// The final push, whatever the exit status: a node that failed shows up in
+// the Pushgateway with mapsla_run_success 0 and its exit code. A failed push
+// turns a successful run into a failed one.
+int push_final(const RunArgs& args, const std::string& base, Report& report, int status) {
+  if (report.finished_at.empty()) report.finished_at = utc_now();
+  const GroupingKey key = grouping_key(args, report);
+  const PushResult pushed = push_group(base, key, render_pushed_metrics(report, status));
+  if (!pushed.ok()) {
+    std::cerr << fmt::format("mapsla: --pushgateway {}{}: {}\n", base, grouping_path(key),
+                             pushed.describe());
+    return status == exit_code::kOk ? exit_code::kRunFailed : status;
+  }
+  std::cout << fmt::format("pushgateway: pushed to {}{} (exit code {})\n", base, grouping_path(key),
+                           status)
+            << std::flush;
+  return status;
+}
+
+int run_scenarios(const RunArgs& args, Report& report);
 
 int run_command(const RunArgs& args, const std::vector<std::string>& command) {
+  Report report;
+  report.run_id = new_run_id();
+  report.started_at = utc_now();
+  report.command = command;
+  if (args.pushgateway.empty()) return run_scenarios(args, report);
+  std::string base;
+  try {
+    base = parse_pushgateway_url(args.pushgateway);
+    grouping_path(grouping_key(args, report));
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "mapsla: --pushgateway " << e.what() << '\n';
+    return exit_code::kBadInput;
+  }
+  return push_final(args, base, report, run_scenarios(args, report));
+}
+
+int run_scenarios(const RunArgs& args, Report& report) {
   ScenarioOverrides overrides;
   std::vector<Scenario> scenarios;
   SlaSpec sla;
@@ -148,15 +183,7 @@ int run_command(const RunArgs& args, const std::vector<std::string>& command) {
     std::cerr << "mapsla: " << *why << '\n';
     return exit_code::kBadInput;
   }
-  if (!args.pushgateway.empty()) {
-    try {
-      parse_pushgateway_url(args.pushgateway);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "mapsla: --pushgateway " << e.what() << '\n';
-      return exit_code::kBadInput;
-    }
-  }
-  return execute_run(args, scenarios, overrides, sla, command);
+  return execute_run(args, report, scenarios, overrides, sla);
 }
 
 // Exit 4, naming the capability, when this process lacks one the run needs:
@@ -189,17 +216,12 @@ int check_privileges(const KernelFeatures& features, const std::vector<Scenario>
 }
 
 // Everything after the scenarios, overrides and SLA are resolved.
-int execute_run(const RunArgs& args, std::vector<Scenario>& scenarios,
-                const ScenarioOverrides& overrides, const SlaSpec& sla,
-                const std::vector<std::string>& command) {
+int execute_run(const RunArgs& args, Report& report, std::vector<Scenario>& scenarios,
+                const ScenarioOverrides& overrides, const SlaSpec& sla) {
   const KernelFeatures features = probe_kernel_features();
   if (const int status = check_privileges(features, scenarios); status != exit_code::kOk)
     return status;
 
-  Report report;
-  report.run_id = new_run_id();
-  report.started_at = utc_now();
-  report.command = command;
   report.environment = collect_environment(features);
   const fs::path out_dir =
       args.out.empty() ? fs::path("mapsla-results") / report.run_id : fs::path(args.out);
@@ -287,7 +309,11 @@ int run_loaded(const LoadedRun& run, const std::vector<std::string>& command) {
     std::cerr << "mapsla: " << *why << '\n';
     return exit_code::kBadInput;
   }
-  return execute_run(args, scenarios, run.overrides, sla, command);
+  Report report;
+  report.run_id = new_run_id();
+  report.started_at = utc_now();
+  report.command = command;
+  return execute_run(args, report, scenarios, run.overrides, sla);
 }
 
 void add_run_command(CLI::App& app, const std::vector<std::string>& command) {
@@ -308,12 +334,53 @@ void add_run_command(CLI::App& app, const std::vector<std::string>& command) {
   run->add_option("--prometheus-listen", run_args->prometheus_listen,
                   "Serve live metrics for Prometheus at ADDR/metrics (e.g. 127.0.0.1:9464)");
   run->add_option("--pushgateway", run_args->pushgateway,
-                  "Push the final metrics to this Pushgateway (http://host:port)");
+                  "Push the final metrics to this Pushgateway (http://host:port) when the run "
+                  "ends, also when it fails; group job/mapsla/instance/NAME/run_id/ID");
+  run->add_option("--instance", run_args->instance,
+                  "Node name in the Pushgateway grouping key (default: the hostname)");
+  run->add_option("--fleet-run", run_args->fleet_run,
+                  "run_id in the Pushgateway grouping key, shared by a fleet's nodes "
+                  "(default: this run's id)");
   run->add_option("--prom-textfile", run_args->prom_textfile,
                   "Write the final metrics for node_exporter's textfile collector");
   run->add_option("--sla", run_args->sla, "SLA file to gate on (docs/sla.md); writes junit.xml")
       ->check(CLI::ExistingFile);
   run->callback([run_args, command] { set_exit_status(run_command(*run_args, command)); });
+}
+
+void add_pushgateway_delete_command(CLI::App& app) {
+  struct Args {
+    std::string url, job = "mapsla", instance, fleet_run;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* del = app.add_subcommand(
+      "pushgateway-delete",
+      "Delete one node's run from a Pushgateway (group job/JOB/instance/NAME/run_id/ID)");
+  del->add_option("url", args->url, "Pushgateway (http://host:port)")->required();
+  del->add_option("--instance", args->instance, "Node name (default: the hostname)");
+  del->add_option("--fleet-run", args->fleet_run, "The group's run_id")->required();
+  del->add_option("--job", args->job, "Job label (default mapsla)");
+  del->callback([args] {
+    try {
+      const std::string base = parse_pushgateway_url(args->url);
+      const GroupingKey key{
+          args->job,
+          {{"instance", args->instance.empty() ? default_instance() : args->instance},
+           {"run_id", args->fleet_run}}};
+      const PushResult deleted = delete_group(base, key);
+      if (!deleted.ok()) {
+        std::cerr << fmt::format("mapsla: pushgateway-delete {}{}: {}\n", base, grouping_path(key),
+                                 deleted.describe());
+        set_exit_status(exit_code::kRunFailed);
+        return;
+      }
+      std::cout << fmt::format("pushgateway: deleted {}{}\n", base, grouping_path(key));
+      set_exit_status(exit_code::kOk);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "mapsla: pushgateway-delete: " << e.what() << '\n';
+      set_exit_status(exit_code::kBadInput);
+    }
+  });
 }
 
 }  // namespace mapsla::cli

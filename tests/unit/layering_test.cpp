@@ -80,6 +80,41 @@ TEST(Layering, EveryIncludePointsDownTheDependencyTable) {
   EXPECT_TRUE(found.empty());
 }
 
+// reports/ renders; it never opens a socket or starts a process
+// (docs/architecture.md). Its sources may not include the headers that would.
+std::vector<Violation> io_in_reports(const fs::path& root) {
+  static const std::regex include(R"re(^\s*#\s*include\s+<([^>]+)>)re");
+  static const std::regex forbidden(
+      R"re(^(sys/socket\.h|netinet/.*|arpa/inet\.h|netdb\.h|curl/.*|prometheus/gateway\.h|prometheus/exposer\.h|spawn\.h|sys/wait\.h)$)re");
+  std::vector<Violation> out;
+  for (const auto& entry : fs::recursive_directory_iterator(root / "reports")) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    std::string text;
+    for (int line = 1; std::getline(in, text); ++line) {
+      std::smatch m;
+      if (std::regex_search(text, m, include) && std::regex_match(m[1].str(), forbidden))
+        out.push_back({fs::relative(entry.path(), root).string(), line, m[1].str(),
+                       "reports/ never opens a socket or starts a process"});
+    }
+  }
+  return out;
+}
+
+TEST(Layering, ReportsDoNoNetworkOrProcessIo) {
+  for (const Violation& v : io_in_reports(MAPSLA_SOURCE_DIR))
+    ADD_FAILURE() << v.file << ":" << v.line << ": #include <" << v.include << ">: " << v.rule
+                  << " (docs/architecture.md)";
+  const fs::path root = fs::temp_directory_path() / "mapsla_layering_io_probe";
+  fs::remove_all(root);
+  fs::create_directories(root / "reports");
+  std::ofstream(root / "reports/push.cpp") << "#include <map>\n#include <prometheus/gateway.h>\n";
+  const std::vector<Violation> probe = io_in_reports(root);
+  fs::remove_all(root);
+  ASSERT_EQ(probe.size(), 1u);
+  EXPECT_EQ(probe[0].line, 2);
+}
+
 TEST(Layering, TheCheckSeesAForbiddenInclude) {
   // A deliberately bad tree: core including the harness must be caught.
   const fs::path root = fs::temp_directory_path() / "mapsla_layering_probe";

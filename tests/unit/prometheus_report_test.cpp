@@ -2,17 +2,15 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 
-#include "tests/loopback_http.h"
 #include "tests/unit/sample_report.h"
 
 namespace mapsla {
@@ -86,97 +84,14 @@ TEST(PrometheusTextfile, IsWrittenAtomically) {
   fs::remove_all(dir);
 }
 
-TEST(Pushgateway, ParsesUrls) {
-  EXPECT_EQ(parse_pushgateway_url("http://127.0.0.1:9091").host, "http://127.0.0.1");
-  EXPECT_EQ(parse_pushgateway_url("http://127.0.0.1:9091/").port, "9091");
-  EXPECT_EQ(parse_pushgateway_url("https://push.example").port, "9091");
-  EXPECT_EQ(parse_pushgateway_url("http://[::1]:1234").host, "http://[::1]");
-  EXPECT_EQ(parse_pushgateway_url("http://[::1]").port, "9091");
-  for (const char* bad :
-       {"127.0.0.1:9091", "ftp://x:1", "http://host:port", "http://h:1/metrics", "http://"})
-    EXPECT_THROW(parse_pushgateway_url(bad), std::invalid_argument) << bad;
-}
-
-// A one-request HTTP server on loopback that records what it was sent.
-class FakePushgateway {
- public:
-  FakePushgateway() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    ::listen(fd_, 1);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakePushgateway() {
-    ::shutdown(fd_, SHUT_RDWR);
-    thread_.join();
-    ::close(fd_);
-  }
-  int port() const { return port_; }
-  std::string request() {
-    thread_.join();
-    thread_ = std::thread([] {});
-    return request_;
-  }
-
- private:
-  void serve() {
-    const int conn = ::accept(fd_, nullptr, nullptr);
-    if (conn < 0) return;
-    timeval timeout{5, 0};
-    ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    char buf[4096];
-    size_t body_at = std::string::npos, length = 0;
-    bool continued = false;
-    for (ssize_t n; (n = ::recv(conn, buf, sizeof(buf), 0)) > 0;) {
-      request_.append(buf, static_cast<size_t>(n));
-      if (body_at == std::string::npos &&
-          (body_at = request_.find("\r\n\r\n")) != std::string::npos) {
-        body_at += 4;
-        std::smatch m;
-        const std::string head = request_.substr(0, body_at);
-        if (std::regex_search(head, m, std::regex("Content-Length: (\\d+)", std::regex::icase)))
-          length = std::stoul(m[1]);
-        if (!continued && head.find("100-continue") != std::string::npos) {
-          const std::string go = "HTTP/1.1 100 Continue\r\n\r\n";
-          ::send(conn, go.data(), go.size(), MSG_NOSIGNAL);
-          continued = true;
-        }
-      }
-      if (body_at != std::string::npos && request_.size() >= body_at + length) break;
-    }
-    const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    ::send(conn, reply.data(), reply.size(), MSG_NOSIGNAL);
-    ::close(conn);
-  }
-
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-  std::string request_;
-};
-
-TEST(Pushgateway, PutsTheFinalMetricsUnderJobMapslaReplacingTheGroup) {
-  FakePushgateway gateway;
-  const int status = push_to_gateway(testing::sample_report(),
-                                     "http://127.0.0.1:" + std::to_string(gateway.port()));
-  EXPECT_EQ(status, 200);
-  const std::string request = gateway.request();
-  EXPECT_EQ(request.rfind("PUT /metrics/job/mapsla HTTP/1.1\r\n", 0), 0u) << request.substr(0, 200);
-  EXPECT_THAT(request, HasSubstr("mapsla_reads_total{"));
-  EXPECT_THAT(request, HasSubstr("mapsla_op_latency_seconds_bucket{"));
-}
-
-TEST(Pushgateway, AnUnreachableGatewayIsNotReportedAsAccepted) {
-  const int port = testing::free_loopback_port();
-  const int status =
-      push_to_gateway(testing::sample_report(), "http://127.0.0.1:" + std::to_string(port));
-  EXPECT_FALSE(status >= 200 && status < 300) << status;
+TEST(PrometheusPushed, AddsHowTheRunEnded) {
+  const std::string ok = render_pushed_metrics(testing::sample_report(), 0);
+  EXPECT_EQ(ok.rfind(render_textfile(testing::sample_report()), 0), 0u);
+  EXPECT_THAT(ok, HasSubstr("# TYPE mapsla_run_success gauge\nmapsla_run_success 1\n"));
+  EXPECT_THAT(ok, HasSubstr("# TYPE mapsla_run_exit_code gauge\nmapsla_run_exit_code 0\n"));
+  const std::string failed = render_pushed_metrics(Report{}, 143);
+  EXPECT_THAT(failed, HasSubstr("mapsla_run_success 0\n"));
+  EXPECT_THAT(failed, HasSubstr("mapsla_run_exit_code 143\n"));
 }
 
 }  // namespace
