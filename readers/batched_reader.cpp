@@ -24,16 +24,23 @@ ReaderDescriptor BatchedReader::descriptor() {
       {"batch"},
       [](const std::string&, Fields& options) {
         const bool batch_given = options.has("batch_size");
-        auto batch =
-            static_cast<uint32_t>(options.integer("batch_size", 1, kMaxEntries, kDefaultBatchSize));
+        uint32_t batch = kDefaultBatchSize;
+        // Each field on its own (Fields::check): every mistake is reported.
+        const bool batch_ok = options.check([&] {
+          batch = static_cast<uint32_t>(
+              options.integer("batch_size", 1, kMaxEntries, kDefaultBatchSize));
+        });
         uint32_t max_batch = 0;
-        if (options.has("max_batch_size")) {
-          max_batch = static_cast<uint32_t>(options.integer("max_batch_size", 1, kMaxEntries));
+        if (options.has("max_batch_size") && options.check([&] {
+              max_batch = static_cast<uint32_t>(options.integer("max_batch_size", 1, kMaxEntries));
+            })) {
           // Only an explicit batch_size conflicts; the default shrinks to fit.
           if (!batch_given) batch = std::min(batch, max_batch);
-          if (max_batch < batch)
-            options.fail("max_batch_size",
-                         fmt::format("{} is below batch_size {}", max_batch, batch));
+          if (batch_ok && max_batch < batch)
+            options.check([&] {
+              options.fail("max_batch_size",
+                           fmt::format("{} is below batch_size {}", max_batch, batch));
+            });
         }
         options.mark_known("max_batch_size");
         return std::make_unique<BatchedReader>(batch, max_batch);

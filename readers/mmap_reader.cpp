@@ -45,10 +45,15 @@ ReaderDescriptor MmapReader::descriptor() {
             const Mode m = mode == "double_read" ? Mode::double_read
                            : mode == "none"      ? Mode::none
                                                  : Mode::seqlock;
-            const auto per_op = static_cast<uint32_t>(
-                options.integer("entries_per_op", 1, 4096, kDefaultEntriesPerOp));
-            const auto attempts = static_cast<uint32_t>(
-                options.integer("max_attempts", 1, UINT16_MAX, kDefaultMaxAttempts));
+            uint32_t per_op = kDefaultEntriesPerOp, attempts = kDefaultMaxAttempts;
+            options.check([&] {
+              per_op = static_cast<uint32_t>(
+                  options.integer("entries_per_op", 1, 4096, kDefaultEntriesPerOp));
+            });
+            options.check([&] {
+              attempts = static_cast<uint32_t>(
+                  options.integer("max_attempts", 1, UINT16_MAX, kDefaultMaxAttempts));
+            });
             return std::make_unique<MmapReader>(m, per_op, attempts);
           }};
 }

@@ -55,15 +55,21 @@ ReaderDescriptor PercpuReader::descriptor() {
           {"keys", "batch"},
           [](const std::string& mode, Fields& options) {
             if (mode != "batch") return std::make_unique<PercpuReader>(Mode::keys, 0, 0);
-            const auto batch = static_cast<uint32_t>(
-                options.integer("batch_size", 1, 1u << 24, BatchedReader::kDefaultBatchSize));
+            uint32_t batch = BatchedReader::kDefaultBatchSize;
+            // Each field on its own (Fields::check): every mistake is reported.
+            const bool batch_ok = options.check([&] {
+              batch = static_cast<uint32_t>(
+                  options.integer("batch_size", 1, 1u << 24, BatchedReader::kDefaultBatchSize));
+            });
             uint32_t max_batch = 0;
-            if (options.has("max_batch_size")) {
-              max_batch = static_cast<uint32_t>(options.integer("max_batch_size", 1, 1u << 24));
-              if (max_batch < batch)
+            if (options.has("max_batch_size") && options.check([&] {
+                  max_batch = static_cast<uint32_t>(options.integer("max_batch_size", 1, 1u << 24));
+                }) &&
+                batch_ok && max_batch < batch)
+              options.check([&] {
                 options.fail("max_batch_size",
                              fmt::format("{} is below batch_size {}", max_batch, batch));
-            }
+              });
             return std::make_unique<PercpuReader>(Mode::batch, batch, max_batch);
           }};
 }

@@ -35,23 +35,36 @@ void spin_until(uint64_t until) {
   }
 }
 
+// Each field on its own (Fields::check): every mistake is reported.
 RetryReader::Options parse_options(Fields& f) {
   RetryReader::Options o;
-  o.max_attempts = static_cast<uint32_t>(f.integer("max_attempts", 1, 1000, o.max_attempts));
-  o.retry_torn = f.boolean("retry_torn", o.retry_torn);
-  o.backoff.base_ns = static_cast<uint64_t>(
-      f.duration("base_backoff", 0ns, 1s, nanoseconds(o.backoff.base_ns)).count());
-  o.backoff.max_ns = static_cast<uint64_t>(
-      f.duration("max_backoff", 0ns, 10s, nanoseconds(o.backoff.max_ns)).count());
-  if (o.backoff.max_ns < o.backoff.base_ns)
-    f.fail("max_backoff",
-           fmt::format("{} is below base_backoff {}", duration_text(o.backoff.max_ns),
-                       duration_text(o.backoff.base_ns)));
-  o.pass_deadline_ns = static_cast<uint64_t>(
-      f.duration("pass_deadline", 1ms, std::chrono::hours(1), nanoseconds(o.pass_deadline_ns))
-          .count());
-  o.backoff.window = static_cast<uint32_t>(f.integer("window", 1, 1'000'000, o.backoff.window));
-  o.backoff.widen = f.number("widen", 1.0, 1000.0, o.backoff.widen);
+  f.check([&] {
+    o.max_attempts = static_cast<uint32_t>(f.integer("max_attempts", 1, 1000, o.max_attempts));
+  });
+  f.check([&] { o.retry_torn = f.boolean("retry_torn", o.retry_torn); });
+  const bool base_ok = f.check([&] {
+    o.backoff.base_ns = static_cast<uint64_t>(
+        f.duration("base_backoff", 0ns, 1s, nanoseconds(o.backoff.base_ns)).count());
+  });
+  const bool max_ok = f.check([&] {
+    o.backoff.max_ns = static_cast<uint64_t>(
+        f.duration("max_backoff", 0ns, 10s, nanoseconds(o.backoff.max_ns)).count());
+  });
+  if (base_ok && max_ok && o.backoff.max_ns < o.backoff.base_ns)
+    f.check([&] {
+      f.fail("max_backoff",
+             fmt::format("{} is below base_backoff {}", duration_text(o.backoff.max_ns),
+                         duration_text(o.backoff.base_ns)));
+    });
+  f.check([&] {
+    o.pass_deadline_ns = static_cast<uint64_t>(
+        f.duration("pass_deadline", 1ms, std::chrono::hours(1), nanoseconds(o.pass_deadline_ns))
+            .count());
+  });
+  f.check([&] {
+    o.backoff.window = static_cast<uint32_t>(f.integer("window", 1, 1'000'000, o.backoff.window));
+  });
+  f.check([&] { o.backoff.widen = f.number("widen", 1.0, 1000.0, o.backoff.widen); });
   return o;
 }
 

@@ -37,6 +37,7 @@ struct KernelFeatures {
   FeatureState numa_map;             // bpf_map_create with BPF_F_NUMA_NODE
   FeatureState map_elem_iter;        // bpf/map_iter.bpf.c (tracing, iter/bpf_map_elem) loads,
                                      // attaches to a map and reads it
+  FeatureState traffic_counter;      // bpf/traffic_counter.bpf.c (atomic fetch-and-add) loads
   FeatureState cls_bpf;              // a BPF_PROG_TYPE_SCHED_CLS program loads
   FeatureState net_namespaces;       // unshare(CLONE_NEWNET) works (traffic writer, loss faults)
   FeatureState sch_netem;            // a netem qdisc can be created (tried in a private netns)

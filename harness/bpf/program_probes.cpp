@@ -24,6 +24,7 @@
 #include "mapsla_legacy_locked_writer.skel.h"
 #include "mapsla_legacy_writer.skel.h"
 #include "mapsla_map_iter.skel.h"
+#include "mapsla_traffic_counter.skel.h"
 #include "mapsla_writer.skel.h"
 
 namespace mapsla::probes {
@@ -230,6 +231,21 @@ FeatureState locked_writer_xdp() {
     return refused("kernel refuses " + what, err, capture.verifier_last_line());
   return run_legacy_writer(bpf_program__fd(skeleton->progs.write_range), map.get(),
                            MAPSLA_VALUE_SIZE_SMALL, MAPSLA_LOCK_HEADER_BYTES, what);
+}
+
+FeatureState traffic_counter() {
+  LibbpfLogCapture capture;
+  SkeletonPtr<mapsla_traffic_counter> skeleton(mapsla_traffic_counter__open(),
+                                               mapsla_traffic_counter__destroy);
+  if (!skeleton) return refused("open the traffic counter object (traffic_counter.bpf.c)", errno);
+  if (int err = errno_of(mapsla_traffic_counter__load(skeleton.get()))) {
+    std::string verifier = capture.verifier_last_line();
+    return refused(
+        "kernel refuses the traffic counter (traffic_counter.bpf.c: cls_bpf with atomic "
+        "fetch-and-add, Linux 5.12+)",
+        err, std::move(verifier));
+  }
+  return yes("traffic_counter.bpf.c (cls_bpf, atomic fetch-and-add) loads");
 }
 
 FeatureState map_elem_iterator() {

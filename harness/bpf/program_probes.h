@@ -30,6 +30,9 @@ FeatureState test_run_writer_xdp();
 // bpf/legacy_locked_writer.bpf.c loads against a one-entry hash whose value
 // BTF holds a bpf_spin_lock and one run writes a record under the lock.
 FeatureState locked_writer_xdp();
+// bpf/traffic_counter.bpf.c (the traffic writer's cls_bpf counter) loads: it
+// numbers each flow's packets with an atomic fetch-and-add (Linux 5.12+).
+FeatureState traffic_counter();
 // bpf/map_iter.bpf.c loads, attaches to a two-element array and reads both.
 FeatureState map_elem_iterator();
 

@@ -96,6 +96,7 @@ WriterDescriptor TrafficWriter::descriptor() {
           [](const Scenario&, const KernelFeatures& features) -> std::string {
             if (!features.net_namespaces.available) return features.net_namespaces.detail;
             if (!features.cls_bpf.available) return features.cls_bpf.detail;
+            if (!features.traffic_counter.available) return features.traffic_counter.detail;
             return {};
           },
           check_rules,

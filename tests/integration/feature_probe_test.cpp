@@ -94,5 +94,20 @@ TEST_F(FeatureProbeTest, TheXdpWriterRunsWhereverTheSyscallWriterDoes) {
   EXPECT_TRUE(f.test_run_writer_xdp.available) << f.test_run_writer_xdp.detail;
 }
 
+TEST_F(FeatureProbeTest, TheTrafficCounterLoadsWhereverTheSyscallWriterDoes) {
+  const KernelFeatures& f = testing::kernel_features();
+  // SEC("syscall") programs (5.14) are younger than the atomic fetch-and-add
+  // the counter numbers packets with (5.12): a kernel with the one and not the
+  // other is a probe that blames the kernel for a broken object.
+  if (f.test_run_writer.available && f.cls_bpf.available) {
+    EXPECT_TRUE(f.traffic_counter.available) << f.traffic_counter.detail;
+  }
+  if (f.traffic_counter.available) {
+    EXPECT_THAT(f.traffic_counter.detail, ::testing::HasSubstr("loads"));
+  } else {
+    EXPECT_THAT(f.traffic_counter.detail, ::testing::HasSubstr("traffic_counter.bpf.c"));
+  }
+}
+
 }  // namespace
 }  // namespace mapsla

@@ -265,6 +265,39 @@ TEST(ScenarioParser, EveryMistakeOfOneReaderAndOfTheMapIsReportedInLineOrder) {
   }
 }
 
+TEST(ScenarioParser, EveryMistakeInAReadersOwnOptionsIsReported) {
+  try {
+    parse_scenarios(
+        "name: x\n"                                                                 // 1
+        "map: {kind: hash, entries: 1024, value_size: 64}\n"                        // 2
+        "writer: {driver: none}\n"                                                  // 3
+        "readers:\n"                                                                // 4
+        "  - reader: retry\n"                                                       // 5
+        "    mode: keys\n"                                                          // 6
+        "    max_attempts: 0\n"                                                     // 7
+        "    base_backoff: soon\n"                                                  // 8
+        "    widen: 0.5\n"                                                          // 9
+        "  - {reader: batched, batch_size: 0, max_batch_size: -1}\n"                // 10
+        "  - {reader: mmap, mode: seqlock, entries_per_op: 0, max_attempts: 0}\n",  // 11
+        "r.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::vector<std::string> lines = e.lines();
+    const std::vector<std::string> expected = {
+        "r.yaml:7: field 'readers[0].max_attempts'",
+        "r.yaml:8: field 'readers[0].base_backoff'",
+        "r.yaml:9: field 'readers[0].widen'",
+        "r.yaml:10: field 'readers[1].batch_size'",
+        "r.yaml:10: field 'readers[1].max_batch_size'",
+        "r.yaml:11: field 'readers[2].entries_per_op'",
+        "r.yaml:11: field 'readers[2].max_attempts'",
+    };
+    ASSERT_EQ(lines.size(), expected.size()) << ::testing::PrintToString(lines);
+    for (size_t i = 0; i < expected.size(); ++i)
+      EXPECT_THAT(lines[i], HasSubstr(expected[i])) << i;
+  }
+}
+
 TEST(ScenarioParser, EveryMistakeOfOneFaultAndOfTheWriterIsReported) {
   try {
     parse_scenarios(
