@@ -5,39 +5,8 @@
  * program with a bounded loop so that it loads on Linux 5.10.
  */
 #include "locked_writer_ops.h"
-#include "legacy_writer.h"
+#include "legacy_write_range.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Keys one run may write, set before load (legacy_writer.h). */
-const volatile __u32 max_keys = MAPSLA_LEGACY_WRITER_MAX_KEYS;
-
-SEC("xdp")
-int write_range(struct xdp_md *ctx)
-{
-	struct mapsla_writer_args *args = (void *)(long)ctx->data;
-	struct loop_state st = {};
-	/* 64-bit: a spilled loop counter keeps its value for the verifier only
-	 * in a full 8-byte stack slot (5.10 tracks no narrower spill). */
-	__u64 count;
-
-	if ((void *)(args + 1) > (void *)(long)ctx->data_end)
-		return XDP_ABORTED;
-	count = args->key_count;
-	if (count > max_keys)
-		return XDP_ABORTED;
-	st.key_start = args->key_start;
-	st.writer_cpu = args->writer_cpu;
-	st.version = args->version;
-	for (__u64 i = 0; i < MAPSLA_LEGACY_WRITER_MAX_KEYS; i++) {
-		/* max_keys is a constant to the verifier: it walks that many
-		 * iterations, not MAPSLA_LEGACY_WRITER_MAX_KEYS. */
-		if (i >= max_keys || i >= count)
-			break;
-		mapsla_write_locked_key(i, &st);
-	}
-	args->updated = st.updated;
-	args->failed = st.failed;
-	args->last_error = st.last_error;
-	return XDP_PASS;
-}
+MAPSLA_LEGACY_WRITE_RANGE(mapsla_write_locked_key)
