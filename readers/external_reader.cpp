@@ -149,10 +149,43 @@ ExternalReader::~ExternalReader() {
   end_window();
 }
 
+// Each field on its own (Fields::check): every mistake is reported.
 void ExternalReader::parse_options(Fields& f, ExternalConfig& c) {
-  c.batch_size = static_cast<uint32_t>(f.integer("batch_size", 1, 1u << 24, 4096));
-  const bool privileged = f.boolean("privileged", false);
+  f.check(
+      [&] { c.batch_size = static_cast<uint32_t>(f.integer("batch_size", 1, 1u << 24, 4096)); });
+  bool privileged = false;
+  f.check([&] { privileged = f.boolean("privileged", false); });
   if (f.has("run_as")) {
+    f.check([&] { parse_run_as(f, privileged, c); });
+  } else if (!privileged) {
+    const passwd* pw = ::getpwnam("nobody");
+    c.run_as = pw ? Credentials{pw->pw_uid, pw->pw_gid} : Credentials{};
+    c.run_as_label = "nobody";
+  }
+  if (c.run_as)
+    c.run_as_label = fmt::format("{} ({}:{})", c.run_as_label, c.run_as->uid, c.run_as->gid);
+  else
+    c.run_as_label = "privileged (mapsla's uid and capabilities)";
+  f.check([&] {
+    if (f.has("timeout")) c.timeout = f.duration("timeout", 10ms, std::chrono::hours(1));
+  });
+  f.check([&] { c.env = read_env(f); });
+  // Two external readers in one scenario are told apart by name in every
+  // report, the SLA's `reader:` selector and the decision view.
+  f.check([&] {
+    if (!f.has("name")) return;
+    static const std::regex name_re("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
+    c.name = f.string("name");
+    if (!std::regex_match(c.name, name_re))
+      f.fail("name", fmt::format("'{}' is not a reader name (letters, digits, '.', '_', '-'; "
+                                 "at most 32)",
+                                 c.name));
+  });
+}
+
+// `run_as:` (a user or a uid, optionally a gid); not with `privileged: true`.
+void ExternalReader::parse_run_as(Fields& f, bool privileged, ExternalConfig& c) {
+  {
     if (privileged) f.fail("run_as", "has no effect with privileged: true");
     Fields r = f.child("run_as");
     Credentials creds;
@@ -171,48 +204,32 @@ void ExternalReader::parse_options(Fields& f, ExternalConfig& c) {
     if (r.has("gid")) creds.gid = static_cast<gid_t>(r.integer("gid", 0, 4'294'967'294u));
     r.done();
     c.run_as = creds;
-  } else if (!privileged) {
-    const passwd* pw = ::getpwnam("nobody");
-    c.run_as = pw ? Credentials{pw->pw_uid, pw->pw_gid} : Credentials{};
-    c.run_as_label = "nobody";
-  }
-  if (c.run_as)
-    c.run_as_label = fmt::format("{} ({}:{})", c.run_as_label, c.run_as->uid, c.run_as->gid);
-  else
-    c.run_as_label = "privileged (mapsla's uid and capabilities)";
-  if (f.has("timeout")) c.timeout = f.duration("timeout", 10ms, std::chrono::hours(1));
-  c.env = read_env(f);
-  // Two external readers in one scenario are told apart by name in every
-  // report, the SLA's `reader:` selector and the decision view.
-  if (f.has("name")) {
-    static const std::regex name_re("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
-    c.name = f.string("name");
-    if (!std::regex_match(c.name, name_re))
-      f.fail("name", fmt::format("'{}' is not a reader name (letters, digits, '.', '_', '-'; "
-                                 "at most 32)",
-                                 c.name));
   }
 }
 
 ReaderDescriptor ExternalReader::descriptor() {
-  return {"external",
-          "your program reads the pinned map and writes a frame per pass "
-          "(command: [path, args…]; any mode, passed as MAPSLA_MODE)",
-          {},  // any mode; needs a command, so `readers: all` leaves it out
-          [](const std::string& mode, Fields& options) {
-            ExternalConfig config;
-            config.mode = mode;
-            config.command = read_command(options);
-            parse_options(options, config);
-            // Checked as the user the program will run as: a root-only script
-            // passes a check as root and then fails at exec as nobody.
+  return {
+      "external",
+      "your program reads the pinned map and writes a frame per pass "
+      "(command: [path, args…]; any mode, passed as MAPSLA_MODE)",
+      {},  // any mode; needs a command, so `readers: all` leaves it out
+      [](const std::string& mode, Fields& options) {
+        ExternalConfig config;
+        config.mode = mode;
+        const bool command_ok = options.check([&] { config.command = read_command(options); });
+        parse_options(options, config);
+        // Checked as the user the program will run as: a root-only script
+        // passes a check as root and then fails at exec as nobody.
+        if (command_ok && !config.command.empty())
+          options.check([&] {
             if (const std::string why = not_executable_by(config.command.front(), config.run_as);
                 !why.empty())
               options.fail("command", why + " (the reader runs as " + config.run_as_label + ")");
-            return std::make_unique<ExternalReader>(std::move(config));
-          },
-          {},
-          /*times_itself=*/true};
+          });
+        return std::make_unique<ExternalReader>(std::move(config));
+      },
+      {},
+      /*times_itself=*/true};
 }
 
 Applicability ExternalReader::applies_to(const TargetSpec& target) const {

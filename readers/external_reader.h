@@ -96,6 +96,7 @@ class ExternalReader final : public Reader {
   // Reads the options every external-reader entry takes (batch_size,
   // run_as, privileged, timeout) into `config`; ConfigError on bad values.
   static void parse_options(Fields& options, ExternalConfig& config);
+  static void parse_run_as(Fields& options, bool privileged, ExternalConfig& config);
 
   std::string_view name() const override { return config_.name; }
   std::string_view mode() const override { return config_.mode; }

@@ -56,6 +56,25 @@ TEST(ExternalReaderOptions, AnyModeAndNobodyByDefault) {
   EXPECT_THAT(setting(s[0], "run_as"), HasSubstr("nobody"));
 }
 
+TEST(ExternalReaderOptions, EveryMistakeOfTheEntryIsReported) {
+  // Each option is read on its own: a wrong batch size does not hide a wrong
+  // timeout, a bad name or a run_as that contradicts privileged.
+  std::string error = "no error";
+  try {
+    parse_scenarios(scenario("{reader: external, mode: x, command: [/bin/true], batch_size: 0, "
+                             "timeout: soon, name: '-bad', privileged: true, run_as: {uid: 1}}"),
+                    "s.yaml");
+  } catch (const ConfigError& e) {
+    error.clear();
+    for (const std::string& line : e.lines())
+      error += line + "\n";
+  }
+  EXPECT_THAT(error, HasSubstr("field 'readers[0].batch_size'"));
+  EXPECT_THAT(error, HasSubstr("field 'readers[0].timeout'"));
+  EXPECT_THAT(error, HasSubstr("field 'readers[0].name'"));
+  EXPECT_THAT(error, HasSubstr("field 'readers[0].run_as': has no effect with privileged"));
+}
+
 TEST(ExternalReaderOptions, ExplicitUidAndPrivileged) {
   auto s = parse_scenarios(
       scenario("{reader: external, command: [/bin/true], run_as: {uid: 1234, gid: 99}}"), "s.yaml");
