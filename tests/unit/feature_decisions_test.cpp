@@ -254,8 +254,8 @@ TEST(FeatureDecisions, NamedListsEveryProbedFeatureOnceAndFindFindsThem) {
   }
   for (const char* needed :
        {"syscall_prog", "bpf_loop", "test_run_writer", "test_run_writer_xdp", "locked_writer_xdp",
-        "map_elem_iter", "cls_bpf", "traffic_counter", "map_lock", "mmapable_array", "batch_ops", "numa_map",
-        "net_namespaces", "sch_netem"})
+        "map_elem_iter", "cls_bpf", "traffic_counter", "map_lock", "mmapable_array", "batch_ops",
+        "numa_map", "net_namespaces", "sch_netem"})
     EXPECT_TRUE(names.contains(needed)) << needed;
   EXPECT_EQ(f.find("no_such_feature"), nullptr);
 }

@@ -52,7 +52,9 @@ TEST(GroupingKey, OtherValuesArePercentEncoded) {
             "/metrics/job/mapsla/instance/node%20a%3A1%3Fx%23y%25");
   EXPECT_EQ(percent_encode("ip-10-0-0-1.eu-west-1.compute.internal_~"),
             "ip-10-0-0-1.eu-west-1.compute.internal_~");
-  EXPECT_EQ(percent_encode("n\xc3\xb6" "de"), "n%C3%B6de");
+  EXPECT_EQ(percent_encode("n\xc3\xb6"
+                           "de"),
+            "n%C3%B6de");
 }
 
 TEST(GroupingKey, RejectsBadLabelNames) {
