@@ -78,8 +78,8 @@ done
 detected=0
 for i in $(seq 1 "$ab"); do
   compare_pair ab "$i" "$slowed"
-  hit=$(grep -E "^compare-calibration +naive +keys +(op p50|op p99|per entry) .*REGRESSION$" \
-    "$out/ab-$i.txt" | awk '{print $4 " " $5 " " $9}' | paste -sd, || true)
+  hit=$(grep -E "^compare-calibration +naive +keys +(op p50|op p99|per entry)( ÷ floor)? .*REGRESSION$" \
+    "$out/ab-$i.txt" | grep -oE "(op p50|op p99|per entry)( ÷ floor)?" | paste -sd, || true)
   others=$(grep "REGRESSION$" "$out/ab-$i.txt" | grep -Evc "naive +keys" || true)
   [ -n "$hit" ] && detected=$((detected + 1))
   echo "A/B pair $i: exit $rc, slowed reader flagged: ${hit:-no}; other regressions flagged: $others"

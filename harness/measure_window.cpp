@@ -7,8 +7,11 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "harness/bpf/error.h"
+#include "harness/floor_probe.h"
 #include "harness/live_counters.h"
 #include "harness/open_loop.h"
 #include "harness/util/affinity.h"
@@ -98,6 +101,7 @@ class Window {
         Reader& reader;
         ~EndWindow() { reader.end_window(); }
       } end_window{reader_};
+      open_floor_probe();
       warm_up(warmup_end);
       const uint64_t start = begin_measuring();
       // A warm-up pass that ran long (a slow reader on a loaded machine) must
@@ -112,6 +116,24 @@ class Window {
     }
   }
 
+  // Best effort: a window whose reference map cannot be created (no room
+  // left under a memlock limit) is measured without a floor, and compare
+  // judges its raw latency.
+  void open_floor_probe() {
+    try {
+      floor_.emplace();
+    } catch (const BpfError&) {
+      floor_.reset();
+    }
+  }
+
+  void attach_floor(RepetitionResult& result) {
+    if (!floor_) return;
+    const FloorProbe::Sample s = floor_->take();
+    result.floor_ops = s.ops;
+    result.floor_time_ns = s.time_ns;
+  }
+
   // Passes judged and then discarded: caches, page tables and the map's
   // buckets settle before anything is recorded.
   void warm_up(uint64_t warmup_end) {
@@ -121,6 +143,7 @@ class Window {
 
   uint64_t begin_measuring() {
     oracle_.reset_results();
+    if (floor_) floor_->take();
     updates_before_ = board_.updates_made();
     const uint64_t start = now_ns();
     if (on_progress_) {
@@ -163,6 +186,8 @@ class Window {
         if (!wait_until_due(schedule->next_due(), over)) break;
       }
       one_pass();
+      if (floor_)
+        if (const auto pass_ns = oracle_.last_pass_ns()) floor_->after_pass(*pass_ns);
       if (schedule)
         if (const auto pass_ns = oracle_.last_pass_ns()) {
           const OpenLoopSchedule::Pass p = schedule->complete(*pass_ns);
@@ -188,11 +213,13 @@ class Window {
       return;
     }
     out_.result = oracle_.take_results();
+    attach_floor(out_.result);
     out_.result.wall_s = static_cast<double>(finish - start) / 1e9;
     out_.result.writer_updates = board_.updates_made() - updates_before_;
   }
 
   void close_phase(RepetitionResult result, uint64_t now) {
+    attach_floor(result);
     result.wall_s = static_cast<double>(now - phase_began_[current_]) / 1e9;
     result.writer_updates = board_.updates_made() - phase_updates_[current_];
     result.index = index_;
@@ -380,6 +407,7 @@ class Window {
   std::vector<RepetitionResult> phase_results_;
   LatencySeries series_;
   uint64_t after_observed_ns_ = 0;
+  std::optional<FloorProbe> floor_;
 
   // Calling thread.
   std::exception_ptr fault_error_;

@@ -135,21 +135,59 @@ MetricComparison compare_rate(const std::string& cls, const CellResult& base,
   return m;
 }
 
+std::vector<double> divided(std::vector<double> values, const std::vector<double>& floors) {
+  for (size_t i = 0; i < values.size() && i < floors.size(); ++i)
+    values[i] = floors[i] > 0 ? values[i] / floors[i] : 0;
+  return values;
+}
+
+// The machine's floor in both runs: its median and the bootstrap interval of
+// its change, for context (a machine that ran slower explains raw latency).
+MetricComparison floor_row(const CellResult& base, const CellResult& next, const CellReplicates& b,
+                           const CellReplicates& n) {
+  MetricComparison m;
+  m.metric = "floor";
+  m.context = true;
+  m.base_value = median(floor_values(base));
+  m.new_value = median(floor_values(next));
+  m.change = relative_change(m.base_value, m.new_value);
+  std::vector<double> changes;
+  for (size_t i = 0; i < b.floor.size() && i < n.floor.size(); ++i)
+    changes.push_back(relative_change(b.floor[i], n.floor[i]));
+  if (changes.empty()) return m;
+  std::sort(changes.begin(), changes.end());
+  m.has_interval = true;
+  m.ci_low = quantile_sorted(changes, 0.025);
+  m.ci_high = quantile_sorted(changes, 0.975);
+  return m;
+}
+
 CellComparison compare_cell(const CellResult& base, const CellResult& next,
                             const CompareOptions& options) {
   CellComparison out{base.scenario,           base.reader, base.mode, base.repetitions.size(),
                      next.repetitions.size(), {}};
+  const bool by_floor = options.relative_to_floor && has_floor(base) && has_floor(next);
   BootstrapOptions boot;
   boot.resamples = options.resamples;
-  const CellReplicates b = cell_replicates(base, boot);
+  const CellReplicates b = cell_replicates(base, boot, by_floor);
   boot.seed ^= 0x9e37'79b9'7f4a'7c15;  // the two runs' replicates are independent
-  const CellReplicates n = cell_replicates(next, boot);
-  out.metrics.push_back(compare_latency("op p50", op_percentiles(base, 50),
-                                        op_percentiles(next, 50), b.op_p50, n.op_p50, options));
-  out.metrics.push_back(compare_latency("op p99", op_percentiles(base, 99),
-                                        op_percentiles(next, 99), b.op_p99, n.op_p99, options));
-  out.metrics.push_back(compare_latency("per entry", per_entry_values(base), per_entry_values(next),
-                                        b.per_entry, n.per_entry, options));
+  const CellReplicates n = cell_replicates(next, boot, by_floor);
+  const auto values = [&](const CellResult& cell, std::vector<double> raw) {
+    return by_floor ? divided(std::move(raw), floor_values(cell)) : raw;
+  };
+  const auto latency = [&](const char* name, std::vector<double> base_raw,
+                           std::vector<double> next_raw, const std::vector<double>& base_reps,
+                           const std::vector<double>& next_reps) {
+    MetricComparison m = compare_latency(
+        by_floor ? std::string(name) + " ÷ floor" : name, values(base, std::move(base_raw)),
+        values(next, std::move(next_raw)), base_reps, next_reps, options);
+    m.relative_to_floor = by_floor;
+    out.metrics.push_back(std::move(m));
+  };
+  latency("op p50", op_percentiles(base, 50), op_percentiles(next, 50), b.op_p50, n.op_p50);
+  latency("op p99", op_percentiles(base, 99), op_percentiles(next, 99), b.op_p99, n.op_p99);
+  latency("per entry", per_entry_values(base), per_entry_values(next), b.per_entry, n.per_entry);
+  if (has_floor(base) && has_floor(next)) out.metrics.push_back(floor_row(base, next, b, n));
   out.metrics.push_back(compare_rate("all", base, next));
   for (const char* cls :
        {"torn", "missing", "skipped", "duplicate", "stale", "non_monotonic", "error"}) {
@@ -163,10 +201,11 @@ void decide(Comparison& c) {
   std::vector<MetricComparison*> all;
   std::vector<double> p;
   for (auto& cell : c.cells)
-    for (auto& m : cell.metrics) {
-      all.push_back(&m);
-      p.push_back(m.p_value);
-    }
+    for (auto& m : cell.metrics)
+      if (!m.context) {
+        all.push_back(&m);
+        p.push_back(m.p_value);
+      }
   const std::vector<double> q = benjamini_hochberg(p);
   c.tests = all.size();
   const double t = c.options.threshold_pct / 100.0;
@@ -188,6 +227,7 @@ std::string run_label(const Report& r) {
 }
 
 std::string format_value(const MetricComparison& m, double v) {
+  if (m.relative_to_floor) return fmt::format("{:.3g}×", v);
   if (m.latency) return format_ns(v);
   if (v == 0) return "0";
   return fmt::format("{:.3g}", v);
@@ -260,7 +300,9 @@ std::string verdict_line(const Comparison& c, bool markdown) {
 }
 
 const char* kMethod =
-    "latency: median of the repetitions, 95 % interval of the change from a bootstrap that "
+    "latency: median of the repetitions (÷ floor: each window's latency divided by the machine's "
+    "floor measured in it, a reference lookup on the reader's CPU; the floor row is context, not "
+    "tested), 95 % interval of the change from a bootstrap that "
     "redraws repetitions and samples; anomaly rates: counts over all reads (pooled), exact "
     "binomial test, scaled by the repetitions' dispersion; q: Benjamini–Hochberg";
 
@@ -274,8 +316,42 @@ std::vector<std::string> row_of(const CellComparison& cell, const MetricComparis
           format_value(m, m.new_value),
           format_change(m.change),
           format_interval(m),
-          format_p(m.q_value),
-          verdict_word(m.verdict, markdown)};
+          m.context ? "—" : format_p(m.q_value),
+          m.context ? "context" : verdict_word(m.verdict, markdown)};
+}
+
+// What the reader should know about the floor: cells judged raw for want of
+// one, and a machine that ran at another speed in NEW than in BASE.
+void add_floor_notes(Comparison& c, const Report& base, const Report& next) {
+  size_t raw = 0, moved = 0;
+  const MetricComparison* example = nullptr;
+  for (const auto& cell : c.cells)
+    for (const auto& m : cell.metrics) {
+      if (m.latency && !m.context && !m.relative_to_floor && m.metric == "op p50") ++raw;
+      const double t = c.options.threshold_pct / 100.0;
+      if (m.context && m.has_interval && (m.ci_low > t || m.ci_high < -t)) {
+        ++moved;
+        if (!example) example = &m;
+      }
+    }
+  if (c.options.relative_to_floor && raw > 0) {
+    const bool base_has = std::ranges::any_of(base.cells, has_floor);
+    const bool next_has = std::ranges::any_of(next.cells, has_floor);
+    c.notes.push_back(fmt::format(
+        "{} cell{} judged on raw latency: {} no machine floor ({}), so the machine's own "
+        "changes of speed are not separated from the reader's",
+        raw, raw == 1 ? "" : "s",
+        !base_has && !next_has ? "neither report has"
+        : !base_has            ? "BASE has"
+        : !next_has            ? "NEW has"
+                               : "some windows have",
+        "a report from a mapsla before floors, or windows too short for a burst"));
+  }
+  if (moved > 0)
+    c.notes.push_back(fmt::format(
+        "the machine's floor moved in {} cell{} (e.g. {} {}): raw latencies moved with the "
+        "machine; the ÷ floor rows judge the readers (--raw judges raw latency)",
+        moved, moved == 1 ? "" : "s", format_change(example->change), format_interval(*example)));
 }
 
 }  // namespace
@@ -358,6 +434,7 @@ Comparison compare_reports(const Report& base, const Report& next, const Compare
           cell_label(next.cells[i].scenario, next.cells[i].reader, next.cells[i].mode) +
           ": only in NEW");
   decide(out);
+  add_floor_notes(out, base, next);
 
   if (single)
     out.notes.push_back(

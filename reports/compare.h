@@ -3,7 +3,11 @@
 // is `ok` in both reports, every metric is compared (docs/sla.md, "compare"):
 //
 // - Latency (op P50, op P99, per-entry cost): the figure is the median of the
-//   repetitions, as everywhere else. Its change is judged by a bootstrap of
+//   repetitions, as everywhere else — divided, window by window, by the
+//   machine's floor measured in the same window (RepetitionResult::floor_ns)
+//   when both reports carry one, so that the machine's own changes of speed
+//   cancel; the floor itself is shown as a context row, not tested
+//   (relative_to_floor false, `--raw`: raw latency). Its change is judged by a bootstrap of
 //   the ratio NEW ÷ BASE: each replicate redraws both runs' repetitions and
 //   their samples (cell_replicates), so the interval carries the drift
 //   between windows and the finite samples. p is the bootstrap's evidence
@@ -29,9 +33,10 @@
 namespace mapsla {
 
 struct CompareOptions {
-  double threshold_pct = 10.0;  // relative change that counts, in percent
-  double alpha = 0.05;          // false-discovery rate over all metrics of all cells
-  int resamples = 2000;         // bootstrap replicates per run and cell
+  double threshold_pct = 10.0;    // relative change that counts, in percent
+  double alpha = 0.05;            // false-discovery rate over all metrics of all cells
+  int resamples = 2000;           // bootstrap replicates per run and cell
+  bool relative_to_floor = true;  // latency ÷ the window's floor where both reports have one
 };
 
 enum class ChangeVerdict {
@@ -44,6 +49,10 @@ enum class ChangeVerdict {
 struct MetricComparison {
   std::string metric;   // "op p50", "op p99", "per entry", "torn /M (pooled)", …
   bool latency = true;  // ns, median of repetitions; else anomalies per million reads, pooled
+  // Latency divided by the window's floor: base/new are ratios, not ns.
+  bool relative_to_floor = false;
+  // The floor row: shown for context, never tested, never a verdict.
+  bool context = false;
   double base_value = 0, new_value = 0;
   double change = 0;  // (new − base) ÷ base; ±inf from 0; 0 when both are 0
   // Latency: the bootstrap's 95 % interval of the change; rates have none.

@@ -41,6 +41,10 @@ double RepetitionResult::per_entry_ns() const {
   return reads ? static_cast<double>(read_time_ns) / static_cast<double>(reads) : 0.0;
 }
 
+double RepetitionResult::floor_ns() const {
+  return floor_ops ? static_cast<double>(floor_time_ns) / static_cast<double>(floor_ops) : 0.0;
+}
+
 double RepetitionResult::entries_per_s() const {
   return read_time_ns ? static_cast<double>(reads) * 1e9 / static_cast<double>(read_time_ns) : 0.0;
 }
@@ -59,6 +63,8 @@ void RepetitionResult::merge(const RepetitionResult& o) {
   for (const auto& [why, n] : o.early_ended_passes)
     early_ended_passes[why] += n;
   unreached += o.unreached;
+  floor_ops += o.floor_ops;
+  floor_time_ns += o.floor_time_ns;
   op_latency.merge(o.op_latency);
   pass_latency.merge(o.pass_latency);
   pass_latency_corrected.merge(o.pass_latency_corrected);

@@ -40,6 +40,7 @@ struct Stratum {
   uint64_t total = 0;
   double relative_se = 0;  // standard error of the mean op latency ÷ the mean
   double per_entry = 0;    // the repetition's own per-entry cost
+  double floor = 0;        // the machine's floor in the window, 0 without one
 };
 
 Stratum stratum_of(const RepetitionResult& rep) {
@@ -47,6 +48,7 @@ Stratum stratum_of(const RepetitionResult& rep) {
   const LatencyHistogram& h = rep.op_latency;
   s.total = h.count();
   s.per_entry = rep.per_entry_ns();
+  s.floor = rep.floor_ns();
   if (s.total == 0) return s;
   const double n = static_cast<double>(s.total);
   std::pair<double, double> windows[3];
@@ -190,6 +192,18 @@ std::vector<double> per_entry_values(const CellResult& cell) {
   return out;
 }
 
+std::vector<double> floor_values(const CellResult& cell) {
+  std::vector<double> out;
+  for (const auto& rep : cell.repetitions)
+    if (measured(rep)) out.push_back(rep.floor_ns());
+  return out;
+}
+
+bool has_floor(const CellResult& cell) {
+  const std::vector<double> floors = floor_values(cell);
+  return !floors.empty() && std::ranges::all_of(floors, [](double f) { return f > 0; });
+}
+
 std::vector<double> entries_per_s_values(const CellResult& cell) {
   std::vector<double> out;
   for (const auto& rep : cell.repetitions)
@@ -281,7 +295,8 @@ CellStatistics cell_statistics(const CellResult& cell, const BootstrapOptions& o
   return stats;
 }
 
-CellReplicates cell_replicates(const CellResult& cell, const BootstrapOptions& options) {
+CellReplicates cell_replicates(const CellResult& cell, const BootstrapOptions& options,
+                               bool relative_to_floor) {
   CellReplicates out;
   std::vector<Stratum> strata;
   for (const auto& rep : cell.repetitions)
@@ -292,19 +307,23 @@ CellReplicates cell_replicates(const CellResult& cell, const BootstrapOptions& o
   std::uniform_int_distribution<size_t> pick(0, strata.size() - 1);
   const size_t b_count = static_cast<size_t>(std::max(1, options.resamples));
   std::vector<uint64_t> counts;
-  std::vector<double> r50(strata.size()), r99(strata.size()), rpe(strata.size());
+  std::vector<double> r50(strata.size()), r99(strata.size()), rpe(strata.size()),
+      rfloor(strata.size());
   for (size_t b = 0; b < b_count; ++b) {
     for (size_t r = 0; r < strata.size(); ++r) {
       const Stratum& s = strata[pick(rng)];
       resample(s, rng, counts);
       const Figures f = figures_of(s, counts);
-      r50[r] = f.p50;
-      r99[r] = f.p99;
-      rpe[r] = std::max(0.0, s.per_entry * (1.0 + s.relative_se * normal(rng)));
+      const double scale = relative_to_floor && s.floor > 0 ? 1.0 / s.floor : 1.0;
+      r50[r] = f.p50 * scale;
+      r99[r] = f.p99 * scale;
+      rpe[r] = std::max(0.0, s.per_entry * (1.0 + s.relative_se * normal(rng))) * scale;
+      rfloor[r] = s.floor;
     }
     out.op_p50.push_back(median(r50));
     out.op_p99.push_back(median(r99));
     out.per_entry.push_back(median(rpe));
+    out.floor.push_back(median(rfloor));
   }
   return out;
 }

@@ -78,6 +78,10 @@ std::vector<double> pass_percentiles(const CellResult& cell, double q);
 // Open-loop pass latency from each pass's due time (run.interval).
 std::vector<double> corrected_pass_percentiles(const CellResult& cell, double q);
 std::vector<double> per_entry_values(const CellResult& cell);
+// The machine's floor (RepetitionResult::floor_ns) per measured repetition,
+// and whether every measured repetition has one.
+std::vector<double> floor_values(const CellResult& cell);
+bool has_floor(const CellResult& cell);
 std::vector<double> entries_per_s_values(const CellResult& cell);
 // Anomalies of every class per million reads, per repetition.
 std::vector<double> anomaly_rate_values(const CellResult& cell);
@@ -87,9 +91,16 @@ std::vector<double> anomaly_rate_values(const CellResult& cell);
 // each replicate first draws the repetitions with replacement, then redraws
 // each drawn repetition's samples: the spread then carries the drift between
 // windows as well as the finite samples, which is what separates two runs.
+//
+// relative_to_floor: each repetition's figures are divided by its floor
+// first (the cell must have one: has_floor), so the replicates are ratios to
+// the machine's speed in the same window. `floor` holds the replicates of
+// the median floor itself, from the repetitions' draws.
 struct CellReplicates {
   std::vector<double> op_p50, op_p99, per_entry;  // BootstrapOptions::resamples each
+  std::vector<double> floor;
 };
-CellReplicates cell_replicates(const CellResult& cell, const BootstrapOptions& options);
+CellReplicates cell_replicates(const CellResult& cell, const BootstrapOptions& options,
+                               bool relative_to_floor = false);
 
 }  // namespace mapsla

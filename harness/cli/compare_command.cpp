@@ -20,6 +20,7 @@ struct CompareArgs {
   double threshold = CompareOptions{}.threshold_pct;
   double alpha = CompareOptions{}.alpha;
   std::string format = "text";
+  bool raw = false;
 };
 
 int compare_command(const CompareArgs& args) {
@@ -35,8 +36,11 @@ int compare_command(const CompareArgs& args) {
     std::cerr << "mapsla: " << e.what() << '\n';
     return exit_code::kBadInput;
   }
-  Comparison comparison =
-      compare_reports(base, next, {args.threshold, args.alpha, CompareOptions{}.resamples});
+  CompareOptions options;
+  options.threshold_pct = args.threshold;
+  options.alpha = args.alpha;
+  options.relative_to_floor = !args.raw;
+  Comparison comparison = compare_reports(base, next, options);
   comparison.base_name = args.base;
   comparison.new_name = args.next;
   if (comparison.cells.empty()) {
@@ -63,6 +67,8 @@ void add_compare_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   compare->add_option("--alpha", args->alpha,
                       "False-discovery rate over all cells and metrics (0.05)");
+  compare->add_flag("--raw", args->raw,
+                    "Judge raw latency, not latency relative to each window's machine floor");
   compare->add_option("--format", args->format, "text or markdown (a pull-request comment)")
       ->check(CLI::IsMember({"text", "markdown"}));
   compare->callback([args] { set_exit_status(compare_command(*args)); });

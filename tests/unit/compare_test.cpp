@@ -136,6 +136,74 @@ TEST(Compare, ExactRateTestAndBenjaminiHochberg) {
   EXPECT_THAT(benjamini_hochberg({0.9}), ::testing::ElementsAre(0.9));
 }
 
+// Windows measured with the machine's floor beside them (floor_ns each).
+CellResult with_floors(const std::vector<uint64_t>& op_ns, const std::vector<uint64_t>& floor_ns) {
+  CellResult c = with_latencies("s", "keys", op_ns);
+  for (size_t i = 0; i < floor_ns.size(); ++i) {
+    c.repetitions[i].floor_ops = 3200;
+    c.repetitions[i].floor_time_ns = floor_ns[i] * 3200;
+  }
+  return c;
+}
+
+TEST(Compare, AMachineThatRanSlowerIsNotAReaderRegression) {
+  // Two of NEW's windows ran while the machine was 1.5× slower: every op,
+  // the floor's too, took 1.5× as long. Raw, that is +50 % in every latency
+  // figure; relative to the floor, nothing changed.
+  const Report base = testing::report({with_floors({100, 100, 100}, {50, 50, 50})});
+  const Report next = testing::report({with_floors({150, 150, 100}, {75, 75, 50})}, "r2");
+  const Comparison c = compare_reports(base, next, {});
+  const MetricComparison& p50 = metric(c.cells[0], "op p50 ÷ floor");
+  EXPECT_TRUE(p50.relative_to_floor);
+  EXPECT_DOUBLE_EQ(p50.base_value, 2.0);
+  EXPECT_DOUBLE_EQ(p50.new_value, 2.0);
+  EXPECT_EQ(p50.verdict, ChangeVerdict::unchanged);
+  EXPECT_EQ(metric(c.cells[0], "per entry ÷ floor").verdict, ChangeVerdict::unchanged);
+  EXPECT_EQ(c.count(ChangeVerdict::regression), 0u);
+  // The floor row shows the machine's change, for context only: not among
+  // the tests, never a verdict.
+  const MetricComparison& floor = metric(c.cells[0], "floor");
+  EXPECT_TRUE(floor.context);
+  EXPECT_DOUBLE_EQ(floor.new_value, 75);
+  EXPECT_NEAR(floor.change, 0.5, 1e-12);
+  EXPECT_EQ(floor.verdict, ChangeVerdict::unchanged);
+  EXPECT_EQ(c.tests, 4u);  // three latency figures and the anomaly rate
+  EXPECT_THAT(render_compare_text(c), HasSubstr("2×"));
+  // The same reports judged raw (--raw) are the false alarm the floor avoids.
+  CompareOptions raw;
+  raw.relative_to_floor = false;
+  const Comparison r = compare_reports(base, next, raw);
+  EXPECT_EQ(metric(r.cells[0], "op p50").verdict, ChangeVerdict::regression);
+}
+
+TEST(Compare, AReaderSlowdownHiddenByAFasterMachineIsFound) {
+  // NEW's reader costs 25 % more per op, but NEW ran on a machine 20 % faster:
+  // the raw figures are equal, the ratio to the floor is not.
+  const Report base = testing::report({with_floors({100, 101, 99}, {50, 50, 50})});
+  const Report next = testing::report({with_floors({100, 101, 99}, {40, 40, 40})}, "r2");
+  const Comparison c = compare_reports(base, next, {});
+  const MetricComparison& p50 = metric(c.cells[0], "op p50 ÷ floor");
+  EXPECT_NEAR(p50.change, 0.25, 1e-12);
+  EXPECT_EQ(p50.verdict, ChangeVerdict::regression);
+  EXPECT_EQ(c.count(ChangeVerdict::regression), 3u);
+  // The machine's move is said, with its interval.
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_THAT(c.notes[0], HasSubstr("the machine's floor moved in 1 cell (e.g. ▼ −20.0 %"));
+  CompareOptions raw;
+  raw.relative_to_floor = false;
+  EXPECT_EQ(compare_reports(base, next, raw).count(ChangeVerdict::regression), 0u);
+}
+
+TEST(Compare, AReportWithoutAFloorIsJudgedRawAndSaysSo) {
+  const Report base = testing::report({with_latencies("s", "keys", {100, 100, 100})});
+  const Report next = testing::report({with_floors({100, 100, 100}, {50, 50, 50})}, "r2");
+  const Comparison c = compare_reports(base, next, {});
+  EXPECT_FALSE(metric(c.cells[0], "op p50").relative_to_floor);
+  EXPECT_THROW(metric(c.cells[0], "floor"), std::runtime_error);
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_THAT(c.notes[0], HasSubstr("1 cell judged on raw latency: BASE has no machine floor"));
+}
+
 Comparison golden_comparison() {
   Report base = testing::report({with_latencies("quiet", "keys", {1500, 1510, 1490, 1505, 1495}),
                                  with_latencies("quiet", "dump", {2500, 2510, 2490}),

@@ -1,0 +1,41 @@
+#include "harness/floor_probe.h"
+
+#include <bpf/bpf.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "harness/bpf/error.h"
+#include "harness/util/clock.h"
+
+namespace mapsla {
+
+FloorProbe::FloorProbe() {
+  const int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "mapsla_floor", sizeof(uint32_t),
+                                sizeof(uint64_t), 1, nullptr);
+  check_libbpf(fd, "bpf_map_create", "floor reference map");
+  map_.reset(fd);
+}
+
+void FloorProbe::after_pass(uint64_t pass_ns) {
+  if (every_ == 0) every_ = std::max<uint64_t>(1, kSpacingNs / std::max<uint64_t>(pass_ns, 1));
+  if (++passes_ % every_ == 0) burst();
+}
+
+void FloorProbe::burst() {
+  const uint32_t key = 0;
+  uint64_t value = 0;
+  for (int i = 0; i < kBurstOps; ++i) {
+    const uint64_t t0 = now_ns();
+    // The result does not matter: key 0 of an array always exists.
+    (void)bpf_map_lookup_elem(map_.get(), &key, &value);
+    sample_.time_ns += now_ns() - t0;
+  }
+  sample_.ops += kBurstOps;
+}
+
+FloorProbe::Sample FloorProbe::take() {
+  return std::exchange(sample_, Sample{});
+}
+
+}  // namespace mapsla
