@@ -334,17 +334,18 @@ void add_floor_notes(Comparison& c, const Report& base, const Report& next) {
         if (!example) example = &m;
       }
     }
-  if (c.options.relative_to_floor && raw > 0) {
-    const bool base_has = std::ranges::any_of(base.cells, has_floor);
-    const bool next_has = std::ranges::any_of(next.cells, has_floor);
+  const bool base_has = std::ranges::any_of(base.cells, has_floor);
+  const bool next_has = std::ranges::any_of(next.cells, has_floor);
+  // Two reports without any floor (both from a mapsla before floors) are
+  // judged raw as they always were: the method line says so.
+  if (c.options.relative_to_floor && raw > 0 && (base_has || next_has)) {
     c.notes.push_back(fmt::format(
         "{} cell{} judged on raw latency: {} no machine floor ({}), so the machine's own "
         "changes of speed are not separated from the reader's",
         raw, raw == 1 ? "" : "s",
-        !base_has && !next_has ? "neither report has"
-        : !base_has            ? "BASE has"
-        : !next_has            ? "NEW has"
-                               : "some windows have",
+        !base_has   ? "BASE has"
+        : !next_has ? "NEW has"
+                    : "some windows have",
         "a report from a mapsla before floors, or windows too short for a burst"));
   }
   if (moved > 0)
