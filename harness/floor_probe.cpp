@@ -17,8 +17,16 @@ FloorProbe::FloorProbe() {
   map_.reset(fd);
 }
 
+void FloorProbe::warmup_pass(uint64_t pass_ns) {
+  ++warmup_passes_;
+  warmup_ns_ += pass_ns;
+}
+
 void FloorProbe::after_pass(uint64_t pass_ns) {
-  if (every_ == 0) every_ = std::max<uint64_t>(1, kSpacingNs / std::max<uint64_t>(pass_ns, 1));
+  if (every_ == 0) {
+    const uint64_t typical = warmup_passes_ ? warmup_ns_ / warmup_passes_ : pass_ns;
+    every_ = std::max<uint64_t>(1, kSpacingNs / std::max<uint64_t>(typical, 1));
+  }
   if (++passes_ % every_ == 0) burst();
 }
 

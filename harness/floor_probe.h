@@ -12,9 +12,9 @@
 //
 // Bursts are spaced by passes, not by time: a burst after every k-th pass,
 // with k chosen from the first pass so that bursts come every ~5 ms of
-// reading. A reader's ops are then sampled in the same proportion as the
-// floor's in every machine state, so the ratio of the two means does not
-// depend on how much of the window the machine spent slow.
+// reading (measured over the warm-up's passes when there are any). A reader's ops are then sampled
+// in the same proportion as the floor's in every machine state, so the ratio of the two means does
+// not depend on how much of the window the machine spent slow.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,9 @@ class FloorProbe {
   // Creates the reference map; throws BpfError when it cannot.
   FloorProbe();
 
+  // A warm-up pass that took `pass_ns`: only its length counts, to space the
+  // bursts of the measured passes.
+  void warmup_pass(uint64_t pass_ns);
   // After each measured pass that took `pass_ns`: runs a burst when one is due.
   void after_pass(uint64_t pass_ns);
   // The ops and time measured since the last take(), then starts afresh (a
@@ -47,6 +50,7 @@ class FloorProbe {
   UniqueFd map_;
   uint64_t every_ = 0;  // passes per burst, 0 until the first pass
   uint64_t passes_ = 0;
+  uint64_t warmup_passes_ = 0, warmup_ns_ = 0;
   Sample sample_;
 };
 

@@ -137,8 +137,11 @@ class Window {
   // Passes judged and then discarded: caches, page tables and the map's
   // buckets settle before anything is recorded.
   void warm_up(uint64_t warmup_end) {
-    while (now_ns() < warmup_end && !stop_requested())
+    while (now_ns() < warmup_end && !stop_requested()) {
       one_pass();
+      if (floor_)
+        if (const auto pass_ns = oracle_.last_pass_ns()) floor_->warmup_pass(*pass_ns);
+    }
   }
 
   uint64_t begin_measuring() {

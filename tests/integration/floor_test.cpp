@@ -27,8 +27,9 @@ run: {warmup: 50ms, duration: 400ms, repetitions: 2}
     ASSERT_EQ(c.status, CellStatus::ok) << c.reader << ": " << c.reason;
     ASSERT_EQ(c.repetitions.size(), 2u);
     for (const auto& rep : c.repetitions) {
-      // A burst every ~5 ms of passes: 400 ms holds dozens of them.
-      EXPECT_GE(rep.floor_ops, 20u * 32) << c.reader;
+      // A burst every ~5 ms of passes (spaced by the warm-up's pass length,
+      // which varies): 400 ms holds dozens of them.
+      EXPECT_GE(rep.floor_ops, 10u * 32) << c.reader;
       EXPECT_EQ(rep.floor_ops % 32, 0u) << c.reader;
       // One lookup in a one-entry array: a syscall, 50 ns to 50 µs on any
       // machine this runs on.
