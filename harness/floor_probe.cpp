@@ -33,13 +33,16 @@ void FloorProbe::after_pass(uint64_t pass_ns) {
 void FloorProbe::burst() {
   const uint32_t key = 0;
   uint64_t value = 0;
-  for (int i = 0; i < kBurstOps; ++i) {
+  for (uint64_t& ns : burst_ns_) {
     const uint64_t t0 = now_ns();
     // The result does not matter: key 0 of an array always exists.
     (void)bpf_map_lookup_elem(map_.get(), &key, &value);
-    sample_.time_ns += now_ns() - t0;
+    ns = now_ns() - t0;
   }
-  sample_.ops += kBurstOps;
+  auto middle = burst_ns_.begin() + kBurstOps / 2;
+  std::nth_element(burst_ns_.begin(), middle, burst_ns_.end());
+  sample_.median_sum_ns += *middle;
+  ++sample_.bursts;
 }
 
 FloorProbe::Sample FloorProbe::take() {

@@ -17,6 +17,7 @@
 // not depend on how much of the window the machine spent slow.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "harness/bpf/fd.h"
@@ -36,11 +37,13 @@ class FloorProbe {
   void warmup_pass(uint64_t pass_ns);
   // After each measured pass that took `pass_ns`: runs a burst when one is due.
   void after_pass(uint64_t pass_ns);
-  // The ops and time measured since the last take(), then starts afresh (a
-  // phased window takes one per phase).
+  // The bursts since the last take() and the sum of their medians, then
+  // starts afresh (a phased window takes one per phase). A burst's median,
+  // not its mean: one lookup preempted for a millisecond would otherwise move
+  // a window's floor by a third.
   struct Sample {
-    uint64_t ops = 0;
-    uint64_t time_ns = 0;
+    uint64_t bursts = 0;
+    uint64_t median_sum_ns = 0;
   };
   Sample take();
 
@@ -51,6 +54,7 @@ class FloorProbe {
   uint64_t every_ = 0;  // passes per burst, 0 until the first pass
   uint64_t passes_ = 0;
   uint64_t warmup_passes_ = 0, warmup_ns_ = 0;
+  std::array<uint64_t, kBurstOps> burst_ns_{};
   Sample sample_;
 };
 

@@ -130,8 +130,8 @@ class Window {
   void attach_floor(RepetitionResult& result) {
     if (!floor_) return;
     const FloorProbe::Sample s = floor_->take();
-    result.floor_ops = s.ops;
-    result.floor_time_ns = s.time_ns;
+    result.floor_bursts = s.bursts;
+    result.floor_median_sum_ns = s.median_sum_ns;
   }
 
   // Passes judged and then discarded: caches, page tables and the map's

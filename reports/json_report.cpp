@@ -58,8 +58,10 @@ json to_json(const RepetitionResult& r, bool with_histogram) {
       {"anomalies", to_json(r.anomalies, r.reads)},
   };
   if (r.index >= 0) out["index"] = r.index;
-  if (r.floor_ops)
-    out["floor"] = {{"ops", r.floor_ops}, {"time_ns", r.floor_time_ns}, {"mean_ns", r.floor_ns()}};
+  if (r.floor_bursts)
+    out["floor"] = {{"bursts", r.floor_bursts},
+                    {"median_sum_ns", r.floor_median_sum_ns},
+                    {"mean_ns", r.floor_ns()}};
   if (r.pass_latency_corrected.count()) {
     out["open_loop"] = {{"pass_latency_corrected_ns", to_json(summarize(r.pass_latency_corrected))},
                         {"late_passes", r.late_passes}};

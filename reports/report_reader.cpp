@@ -149,8 +149,8 @@ RepetitionResult read_repetition(const At& r, size_t position) {
   if (r.has("foreign")) rep.foreign = r.field("foreign").u64();
   if (r.has("unreached")) rep.unreached = r.field("unreached").u64();
   if (r.has("floor")) {
-    rep.floor_ops = r.field("floor").field("ops").u64();
-    rep.floor_time_ns = r.field("floor").field("time_ns").u64();
+    rep.floor_bursts = r.field("floor").field("bursts").u64();
+    rep.floor_median_sum_ns = r.field("floor").field("median_sum_ns").u64();
   }
   if (r.has("early_ended_passes"))
     for (const auto& [why, n] : r.field("early_ended_passes").object().items())

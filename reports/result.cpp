@@ -42,7 +42,8 @@ double RepetitionResult::per_entry_ns() const {
 }
 
 double RepetitionResult::floor_ns() const {
-  return floor_ops ? static_cast<double>(floor_time_ns) / static_cast<double>(floor_ops) : 0.0;
+  return floor_bursts ? static_cast<double>(floor_median_sum_ns) / static_cast<double>(floor_bursts)
+                      : 0.0;
 }
 
 double RepetitionResult::entries_per_s() const {
@@ -63,8 +64,8 @@ void RepetitionResult::merge(const RepetitionResult& o) {
   for (const auto& [why, n] : o.early_ended_passes)
     early_ended_passes[why] += n;
   unreached += o.unreached;
-  floor_ops += o.floor_ops;
-  floor_time_ns += o.floor_time_ns;
+  floor_bursts += o.floor_bursts;
+  floor_median_sum_ns += o.floor_median_sum_ns;
   op_latency.merge(o.op_latency);
   pass_latency.merge(o.pass_latency);
   pass_latency_corrected.merge(o.pass_latency_corrected);

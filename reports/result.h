@@ -74,17 +74,17 @@ struct RepetitionResult {
   LatencyHistogram pass_latency_corrected;
   uint64_t late_passes = 0;
   AnomalyCounts anomalies;
-  // The machine's floor in this window: a reference op (one lookup in a
-  // private one-entry array map) timed on the reader's CPU between passes,
-  // a burst every few milliseconds of passes (harness/floor_probe.h). Its
-  // mean moves with the machine's speed (a noisy neighbour, frequency), not
-  // with the reader, so compare judges latency relative to it. 0 ops: none
-  // was measured (an older report, or a window too short for one burst).
-  uint64_t floor_ops = 0;
-  uint64_t floor_time_ns = 0;
+  // The machine's floor in this window: bursts of a reference op (one lookup
+  // in a private one-entry array map) timed on the reader's CPU between
+  // passes, a burst every few milliseconds of passes (harness/floor_probe.h);
+  // the sum of the bursts' medians. It moves with the machine's speed (a
+  // noisy neighbour, frequency), not with the reader, so compare judges
+  // latency relative to it. 0 bursts: none was measured (an older report).
+  uint64_t floor_bursts = 0;
+  uint64_t floor_median_sum_ns = 0;
 
   double per_entry_ns() const;
-  double floor_ns() const;  // mean of the reference op; 0 without one
+  double floor_ns() const;  // mean of the bursts' medians; 0 without one
   double entries_per_s() const;
   void merge(const RepetitionResult& other);
 };

@@ -140,8 +140,8 @@ TEST(Compare, ExactRateTestAndBenjaminiHochberg) {
 CellResult with_floors(const std::vector<uint64_t>& op_ns, const std::vector<uint64_t>& floor_ns) {
   CellResult c = with_latencies("s", "keys", op_ns);
   for (size_t i = 0; i < floor_ns.size(); ++i) {
-    c.repetitions[i].floor_ops = 3200;
-    c.repetitions[i].floor_time_ns = floor_ns[i] * 3200;
+    c.repetitions[i].floor_bursts = 100;
+    c.repetitions[i].floor_median_sum_ns = floor_ns[i] * 100;
   }
   return c;
 }
@@ -208,8 +208,8 @@ TEST(Compare, AReportWithoutAFloorIsJudgedRawAndSaysSo) {
 CellResult dump_with_floors(const std::vector<uint64_t>& op_ns, uint64_t floor_ns) {
   CellResult c = with_latencies("quiet", "dump", op_ns);
   for (auto& rep : c.repetitions) {
-    rep.floor_ops = 3200;
-    rep.floor_time_ns = floor_ns * 3200;
+    rep.floor_bursts = 100;
+    rep.floor_median_sum_ns = floor_ns * 100;
   }
   return c;
 }
