@@ -11,9 +11,9 @@
 
 #include "harness/live_counters.h"
 #include "harness/open_loop.h"
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
-#include "harness/util/signals.h"
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
+#include "core/util/signals.h"
 
 namespace mapsla {
 namespace {

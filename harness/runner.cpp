@@ -15,8 +15,8 @@
 #include "harness/phases.h"
 #include "harness/run_faults.h"
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
-#include "harness/util/signals.h"
+#include "core/util/affinity.h"
+#include "core/util/signals.h"
 #include "harness/writers/writer.h"
 #include "readers/registry.h"
 

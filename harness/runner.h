@@ -28,10 +28,10 @@
 #include <string>
 #include <vector>
 
-#include "harness/bpf/bpffs.h"
-#include "harness/bpf/features.h"
+#include "core/bpf/bpffs.h"
+#include "core/bpf/features.h"
 #include "harness/live_counters.h"
-#include "harness/scenario.h"
+#include "model/scenario.h"
 #include "harness/window_progress.h"
 #include "reports/result.h"
 

@@ -10,8 +10,8 @@
 
 #include "harness/faults/fault.h"
 #include "harness/phases.h"
-#include "harness/sla_parser.h"
-#include "harness/util/affinity.h"
+#include "model/sla_parser.h"
+#include "core/util/affinity.h"
 #include "harness/writers/writer.h"
 #include "readers/registry.h"
 

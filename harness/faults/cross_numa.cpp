@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
+#include "core/util/affinity.h"
 
 namespace mapsla {
 using Options = CrossNumaFault::Options;

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "harness/scenario_parser.h"
-#include "harness/util/affinity.h"
-#include "harness/util/yaml_fields.h"
+#include "core/util/affinity.h"
+#include "core/util/yaml_fields.h"
 #include "readers/external_reader.h"
 #include "readers/registry.h"
 

@@ -21,13 +21,13 @@ namespace fs = std::filesystem;
 std::string library_of(const std::string& path) {
   auto starts = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };
   if (starts("bpf/")) return "bpf";
-  if (starts("harness/bpf/") || starts("harness/util/") || path == "harness/net/command.h" ||
-      path == "harness/net/command.cpp" || path == "harness/net/netns.h" ||
-      path == "harness/net/netns.cpp")
+  if (starts("core/bpf/") || starts("core/util/") || path == "core/net/command.h" ||
+      path == "core/net/command.cpp" || path == "core/net/netns.h" ||
+      path == "core/net/netns.cpp")
     return "core";
   if (starts("reports/")) return "reports";
   if (starts("readers/")) return "readers";
-  if (starts("harness/cli/")) return "cli";
+  if (starts("cli/")) return "cli";
   if (starts("harness/")) return "harness";
   return "";
 }
@@ -119,14 +119,14 @@ TEST(Layering, TheCheckSeesAForbiddenInclude) {
   // A deliberately bad tree: core including the harness must be caught.
   const fs::path root = fs::temp_directory_path() / "mapsla_layering_probe";
   fs::remove_all(root);
-  for (const char* dir : {"bpf", "harness/bpf", "readers", "reports"})
+  for (const char* dir : {"bpf", "core/bpf", "readers", "reports"})
     fs::create_directories(root / dir);
-  std::ofstream(root / "harness/bpf/bad.cpp") << "#include \"harness/runner.h\"\n";
-  std::ofstream(root / "readers/ok.cpp") << "#include \"harness/bpf/map.h\"\n";
+  std::ofstream(root / "core/bpf/bad.cpp") << "#include \"harness/runner.h\"\n";
+  std::ofstream(root / "readers/ok.cpp") << "#include \"core/bpf/map.h\"\n";
   const std::vector<Violation> found = violations_under(root);
   fs::remove_all(root);
   ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].file, "harness/bpf/bad.cpp");
+  EXPECT_EQ(found[0].file, "core/bpf/bad.cpp");
   EXPECT_EQ(found[0].rule, "core may not include harness");
 }
 
