@@ -45,8 +45,6 @@ PhaseDurations split_window(std::chrono::nanoseconds duration, const PhaseFracti
 // must agree. Errors name the file, line and field (ConfigError).
 PhaseFractions parse_phases(Fields phases, std::chrono::nanoseconds& duration, bool duration_given);
 
-nlohmann::json to_json(const PhaseFractions& fractions);
-
 // Op latencies binned by kRecoveryStepNs from `origin` (the moment the faults
 // stopped) by the time each op ended. Not thread-safe: one reader thread
 // records, the runner reads after the window.

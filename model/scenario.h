@@ -16,7 +16,7 @@
 #include "core/bpf/map.h"
 #include "core/bpf/oracle_record.h"
 #include "core/util/yaml_fields.h"
-#include "reports/sla.h"
+#include "model/sla_spec.h"
 
 namespace mapsla {
 
@@ -72,6 +72,7 @@ struct PhaseFractions {
   double during = 0.5;
   double after = 0.25;
 };
+nlohmann::json to_json(const PhaseFractions& fractions);
 
 struct RunSpec {
   std::chrono::nanoseconds warmup = std::chrono::milliseconds(200);

@@ -1,4 +1,4 @@
-// YAML → SlaSpec (reports/sla.h). The same rules are accepted in a separate
+// YAML → SlaSpec (model/sla_spec.h). The same rules are accepted in a separate
 // file (`--sla FILE`) and under `sla:` in a scenario:
 //
 //   sla:
@@ -19,7 +19,7 @@
 #include <string>
 
 #include "core/util/yaml_fields.h"
-#include "reports/sla.h"
+#include "model/sla_spec.h"
 
 namespace mapsla {
 
