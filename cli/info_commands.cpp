@@ -9,9 +9,9 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include "cli/commands.h"
 #include "core/bpf/features.h"
 #include "harness/cleanup.h"
-#include "cli/commands.h"
 #include "harness/environment.h"
 #include "harness/exit_codes.h"
 #include "harness/faults/fault.h"

@@ -27,11 +27,11 @@
 
 #include "cli/commands.h"
 #include "cli/run_command.h"
-#include "harness/exit_codes.h"
-#include "harness/reproduce.h"
 #include "core/util/clock.h"
 #include "core/util/process.h"
 #include "core/util/signals.h"
+#include "harness/exit_codes.h"
+#include "harness/reproduce.h"
 #include "harness/vm_kernels.h"
 #include "reports/report_reader.h"
 

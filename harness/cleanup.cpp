@@ -8,10 +8,10 @@
 #include <fmt/format.h>
 
 #include "core/bpf/bpffs.h"
-#include "harness/net/cleanup_net.h"
 #include "core/net/netns.h"
-#include "harness/run_lock.h"
 #include "core/util/process_group.h"
+#include "harness/net/cleanup_net.h"
+#include "harness/run_lock.h"
 
 namespace mapsla {
 namespace fs = std::filesystem;

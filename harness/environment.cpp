@@ -7,8 +7,8 @@
 #include <string>
 
 #include "core/bpf/error.h"
-#include "harness/placement_probe.h"
 #include "core/util/affinity.h"
+#include "harness/placement_probe.h"
 
 #ifndef MAPSLA_VERSION
 #define MAPSLA_VERSION "0.0.0"

@@ -9,11 +9,11 @@
 #include <mutex>
 #include <thread>
 
-#include "harness/live_counters.h"
-#include "harness/open_loop.h"
 #include "core/util/affinity.h"
 #include "core/util/clock.h"
 #include "core/util/signals.h"
+#include "harness/live_counters.h"
+#include "harness/open_loop.h"
 
 namespace mapsla {
 namespace {

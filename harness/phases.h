@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/scenario.h"
 #include "core/util/yaml_fields.h"
+#include "model/scenario.h"
 #include "reports/histogram.h"
 #include "reports/result.h"
 

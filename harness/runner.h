@@ -31,8 +31,8 @@
 #include "core/bpf/bpffs.h"
 #include "core/bpf/features.h"
 #include "harness/live_counters.h"
-#include "model/scenario.h"
 #include "harness/window_progress.h"
+#include "model/scenario.h"
 #include "reports/result.h"
 
 namespace mapsla {

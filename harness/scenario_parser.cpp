@@ -8,11 +8,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/util/affinity.h"
 #include "harness/faults/fault.h"
 #include "harness/phases.h"
-#include "model/sla_parser.h"
-#include "core/util/affinity.h"
 #include "harness/writers/writer.h"
+#include "model/sla_parser.h"
 #include "readers/registry.h"
 
 namespace mapsla {

@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/faults/fault.h"
 #include "core/util/process_group.h"
+#include "harness/faults/fault.h"
 
 namespace mapsla {
 

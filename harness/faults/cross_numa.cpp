@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "harness/target_map.h"
 #include "core/util/affinity.h"
+#include "harness/target_map.h"
 
 namespace mapsla {
 using Options = CrossNumaFault::Options;

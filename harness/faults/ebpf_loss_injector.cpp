@@ -9,8 +9,8 @@
 #include "bpf/record.h"
 #include "core/bpf/error.h"
 #include "core/bpf/map.h"
-#include "harness/faults/loss_injector.h"
 #include "core/net/command.h"
+#include "harness/faults/loss_injector.h"
 
 namespace mapsla {
 namespace {

@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "core/bpf/features.h"
-#include "model/scenario.h"
 #include "core/util/yaml_fields.h"
+#include "model/scenario.h"
 
 namespace mapsla {
 

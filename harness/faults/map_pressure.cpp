@@ -12,9 +12,9 @@
 
 #include "core/bpf/error.h"
 #include "core/bpf/oracle_record.h"
-#include "harness/target_map.h"
 #include "core/util/affinity.h"
 #include "core/util/clock.h"
+#include "harness/target_map.h"
 #include "model/version_board.h"
 
 namespace mapsla {

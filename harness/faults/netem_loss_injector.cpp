@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
-#include "harness/faults/loss_injector.h"
 #include "core/net/command.h"
+#include "harness/faults/loss_injector.h"
 
 namespace mapsla {
 namespace {

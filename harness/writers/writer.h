@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "core/bpf/features.h"
-#include "model/scenario.h"
-#include "harness/target_map.h"
 #include "core/util/yaml_fields.h"
+#include "harness/target_map.h"
+#include "model/scenario.h"
 #include "model/version_board.h"
 
 namespace mapsla {

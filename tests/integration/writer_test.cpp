@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "core/bpf/oracle_record.h"
-#include "harness/target_map.h"
 #include "core/util/affinity.h"
+#include "harness/target_map.h"
 #include "harness/writers/test_run_writer.h"
 #include "tests/integration/privileged.h"
 
