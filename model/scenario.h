@@ -1,5 +1,5 @@
 // The scenario model: what to create, write, break and read, and for how long.
-// Parsed from YAML by scenario_parser.h; every field is documented in
+// Parsed from YAML by harness/scenario_parser.h; every field is documented in
 // docs/scenarios.md.
 #pragma once
 
