@@ -17,7 +17,7 @@
  * MAPSLA_LEGACY_WRITER_MAX_KEYS): the verifier walks every iteration of a
  * bounded loop, each one a whole record fill, and 5.10 stops at one million
  * processed instructions. The harness sets max_keys from the value size
- * (harness/bpf/writer_program.h) and splits longer ranges into several runs.
+ * (core/bpf/writer_program.h) and splits longer ranges into several runs.
  * A run whose packet is short or whose key_count is above max_keys returns
  * XDP_ABORTED without a write; a completed run returns XDP_PASS.
  */

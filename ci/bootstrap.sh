@@ -21,7 +21,7 @@ PACKAGES=(
   gnuplot-nox chromium prometheus
   # external readers
   golang-go golang-github-cilium-ebpf-dev
-  # the Pushgateway client (harness/cli/pushgateway.cpp)
+  # the Pushgateway client (cli/pushgateway.cpp)
   libcurl4-openssl-dev
 )
 

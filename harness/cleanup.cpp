@@ -7,11 +7,11 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/bpffs.h"
+#include "core/bpf/bpffs.h"
+#include "core/net/netns.h"
+#include "core/util/process_group.h"
 #include "harness/net/cleanup_net.h"
-#include "harness/net/netns.h"
 #include "harness/run_lock.h"
-#include "harness/util/process_group.h"
 
 namespace mapsla {
 namespace fs = std::filesystem;

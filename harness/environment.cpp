@@ -6,9 +6,9 @@
 #include <fstream>
 #include <string>
 
-#include "harness/bpf/error.h"
+#include "core/bpf/error.h"
+#include "core/util/affinity.h"
 #include "harness/placement_probe.h"
-#include "harness/util/affinity.h"
 
 #ifndef MAPSLA_VERSION
 #define MAPSLA_VERSION "0.0.0"

@@ -1,7 +1,7 @@
 // The machine a report was produced on.
 #pragma once
 
-#include "harness/bpf/features.h"
+#include "core/bpf/features.h"
 #include "reports/result.h"
 
 namespace mapsla {

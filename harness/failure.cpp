@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/capabilities.h"
-#include "harness/bpf/error.h"
+#include "core/bpf/capabilities.h"
+#include "core/bpf/error.h"
 #include "harness/faults/fault.h"
 #include "readers/reader.h"
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "harness/bpf/error.h"
-#include "harness/util/clock.h"
+#include "core/bpf/error.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 

@@ -20,7 +20,7 @@
 #include <array>
 #include <cstdint>
 
-#include "harness/bpf/fd.h"
+#include "core/bpf/fd.h"
 
 namespace mapsla {
 

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "harness/util/clock.h"
-#include "harness/util/process.h"
+#include "core/util/clock.h"
+#include "core/util/process.h"
 
 namespace mapsla {
 namespace fs = std::filesystem;

@@ -1,5 +1,5 @@
 // Renders report plots with gnuplot (Debian gnuplot-nox) as a child process
-// started by the core process layer (harness/util/process.h). Each render
+// started by the core process layer (core/util/process.h). Each render
 // gets a private directory (mkdtemp, mode 0700) holding the data files, the
 // script and the output; it is removed afterwards, on every path. gnuplot runs
 // in that directory with a minimal environment (a private HOME, so no

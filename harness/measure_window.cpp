@@ -10,13 +10,13 @@
 #include <optional>
 #include <thread>
 
-#include "harness/bpf/error.h"
+#include "core/bpf/error.h"
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
+#include "core/util/signals.h"
 #include "harness/floor_probe.h"
 #include "harness/live_counters.h"
 #include "harness/open_loop.h"
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
-#include "harness/util/signals.h"
 
 namespace mapsla {
 namespace {

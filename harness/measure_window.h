@@ -21,9 +21,9 @@
 
 #include "harness/oracle.h"
 #include "harness/phases.h"
-#include "harness/scenario.h"
-#include "harness/version_board.h"
 #include "harness/window_progress.h"
+#include "model/scenario.h"
+#include "model/version_board.h"
 #include "readers/reader.h"
 #include "reports/result.h"
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <cerrno>
 
-#include "harness/bpf/error.h"
+#include "core/bpf/error.h"
 
 namespace mapsla {
 

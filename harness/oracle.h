@@ -39,7 +39,7 @@
 #include <vector>
 
 #include "harness/live_counters.h"
-#include "harness/version_board.h"
+#include "model/version_board.h"
 #include "readers/read_block.h"
 #include "readers/reader.h"
 #include "reports/result.h"

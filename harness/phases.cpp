@@ -81,10 +81,6 @@ PhaseFractions parse_phases(Fields f, nanoseconds& duration, bool duration_given
   return {shares[0] / sum, shares[1] / sum, shares[2] / sum};
 }
 
-nlohmann::json to_json(const PhaseFractions& f) {
-  return {{"before", f.before}, {"during", f.during}, {"after", f.after}};
-}
-
 void LatencySeries::reset(uint64_t origin_ns) {
   origin_ = origin_ns;
   bins_.clear();

@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/scenario.h"
-#include "harness/util/yaml_fields.h"
+#include "core/util/yaml_fields.h"
+#include "model/scenario.h"
 #include "reports/histogram.h"
 #include "reports/result.h"
 
@@ -44,8 +44,6 @@ PhaseDurations split_window(std::chrono::nanoseconds duration, const PhaseFracti
 // sum; when the scenario also gave run.duration (`duration_given`) the two
 // must agree. Errors name the file, line and field (ConfigError).
 PhaseFractions parse_phases(Fields phases, std::chrono::nanoseconds& duration, bool duration_given);
-
-nlohmann::json to_json(const PhaseFractions& fractions);
 
 // Op latencies binned by kRecoveryStepNs from `origin` (the moment the faults
 // stopped) by the time each op ended. Not thread-safe: one reader thread

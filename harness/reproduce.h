@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/scenario.h"
+#include "model/scenario.h"
 
 namespace mapsla {
 

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/util/affinity.h"
+#include "core/util/signals.h"
 #include "harness/failure.h"
 #include "harness/faults/fault.h"
 #include "harness/measure_window.h"
@@ -15,8 +17,6 @@
 #include "harness/phases.h"
 #include "harness/run_faults.h"
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
-#include "harness/util/signals.h"
 #include "harness/writers/writer.h"
 #include "readers/registry.h"
 

@@ -28,11 +28,11 @@
 #include <string>
 #include <vector>
 
-#include "harness/bpf/bpffs.h"
-#include "harness/bpf/features.h"
+#include "core/bpf/bpffs.h"
+#include "core/bpf/features.h"
 #include "harness/live_counters.h"
-#include "harness/scenario.h"
 #include "harness/window_progress.h"
+#include "model/scenario.h"
 #include "reports/result.h"
 
 namespace mapsla {

@@ -6,9 +6,9 @@
 #include <optional>
 #include <vector>
 
-#include "harness/bpf/error.h"
-#include "harness/bpf/oracle_record.h"
-#include "harness/bpf/value_btf.h"
+#include "core/bpf/error.h"
+#include "core/bpf/oracle_record.h"
+#include "core/bpf/value_btf.h"
 
 namespace mapsla {
 

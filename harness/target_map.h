@@ -5,10 +5,10 @@
 
 #include <string>
 
-#include "harness/bpf/fd.h"
-#include "harness/bpf/map.h"
-#include "harness/scenario.h"
-#include "harness/version_board.h"
+#include "core/bpf/fd.h"
+#include "core/bpf/map.h"
+#include "model/scenario.h"
+#include "model/version_board.h"
 
 namespace mapsla {
 
@@ -16,7 +16,7 @@ class TargetMap {
  public:
   // Throws BpfError (EPERM: no privileges; EINVAL: the kernel refused the
   // combination of kind/flags). A spec with spin_lock gets BTF describing the
-  // lock (harness/bpf/value_btf.h) and, for arrays, no BPF_F_MMAPABLE.
+  // lock (core/bpf/value_btf.h) and, for arrays, no BPF_F_MMAPABLE.
   TargetMap(const MapSpec& spec, const std::string& name);
 
   const MapSpec& spec() const { return spec_; }

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/error.h"
-#include "harness/util/clock.h"
+#include "core/bpf/error.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 namespace {

@@ -13,10 +13,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
-#include "harness/util/process.h"
-#include "harness/util/signals.h"
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
+#include "core/util/process.h"
+#include "core/util/signals.h"
 
 extern char** environ;
 

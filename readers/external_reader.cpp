@@ -19,10 +19,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "harness/bpf/error.h"
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
-#include "harness/util/signals.h"
+#include "core/bpf/error.h"
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
+#include "core/util/signals.h"
 
 extern char** environ;
 

@@ -45,8 +45,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/bpf/fd.h"
-#include "harness/util/process.h"
+#include "core/bpf/fd.h"
+#include "core/util/process.h"
 #include "readers/external/frame.h"
 #include "readers/reader.h"
 #include "readers/registry.h"

@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/fd.h"
-#include "harness/bpf/map.h"
-#include "harness/util/clock.h"
+#include "core/bpf/fd.h"
+#include "core/bpf/map.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 

@@ -1,5 +1,5 @@
 // iter: a map-element BPF iterator (bpf/map_iter.bpf.c through
-// harness/bpf/map_iterator.h) streams the map as (key, value) frames
+// core/bpf/map_iterator.h) streams the map as (key, value) frames
 // through a seq_file; one pass is one bpf_iter_create() and read()s of the
 // iterator fd until it returns 0.
 //
@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/bpf/map_iterator.h"
+#include "core/bpf/map_iterator.h"
 #include "readers/reader.h"
 #include "readers/registry.h"
 

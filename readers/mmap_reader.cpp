@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/oracle_record.h"
-#include "harness/util/clock.h"
+#include "core/bpf/oracle_record.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 namespace {

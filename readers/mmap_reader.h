@@ -1,5 +1,5 @@
 // mmap: reads a BPF_F_MMAPABLE array straight from a read-only mapping of
-// its values (harness/bpf/mapped_values.h): no system call per entry, one
+// its values (core/bpf/mapped_values.h): no system call per entry, one
 // copy of value_size bytes into the block per key of the key set.
 //
 // Modes choose how a copy is validated:
@@ -35,7 +35,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/bpf/mapped_values.h"
+#include "core/bpf/mapped_values.h"
 #include "readers/reader.h"
 #include "readers/registry.h"
 

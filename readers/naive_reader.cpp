@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "harness/util/clock.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 

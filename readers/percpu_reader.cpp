@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/oracle_record.h"
+#include "core/bpf/oracle_record.h"
 #include "readers/batched_reader.h"
 #include "readers/naive_reader.h"
 

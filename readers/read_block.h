@@ -14,7 +14,7 @@
 #include <memory>
 #include <span>
 
-#include "harness/util/clock.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 

@@ -17,9 +17,9 @@
 #include <utility>
 #include <vector>
 
-#include "harness/bpf/features.h"
-#include "harness/bpf/map.h"
-#include "harness/bpf/oracle_record.h"
+#include "core/bpf/features.h"
+#include "core/bpf/map.h"
+#include "core/bpf/oracle_record.h"
 #include "readers/read_block.h"
 
 namespace mapsla {

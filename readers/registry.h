@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/util/yaml_fields.h"
+#include "core/util/yaml_fields.h"
 #include "readers/reader.h"
 
 namespace mapsla {

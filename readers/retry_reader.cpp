@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/util/clock.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 namespace {

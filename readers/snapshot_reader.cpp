@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/util/clock.h"
+#include "core/util/clock.h"
 #include "readers/crc32c.h"
 
 namespace mapsla {

@@ -1,8 +1,8 @@
 // A run's final results as Prometheus metrics, rendered as text: pushed to a
-// Pushgateway (`--pushgateway URL`; the HTTP side is harness/cli/pushgateway.h,
+// Pushgateway (`--pushgateway URL`; the HTTP side is cli/pushgateway.h,
 // reports/ never opens a socket) or written for node_exporter's textfile
 // collector (`--prom-textfile PATH`). The live metrics of a running `mapsla run`
-// (`--prometheus-listen`, harness/cli/prometheus_exporter.h) use the same
+// (`--prometheus-listen`, cli/prometheus_exporter.h) use the same
 // names, so dashboards work on either.
 //
 // Naming follows Prometheus practice: base units (seconds), `_total` for

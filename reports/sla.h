@@ -1,12 +1,7 @@
-// The SLA gate: thresholds on a report's cells, and their evaluation.
-//
-// An SlaSpec is a list of rules. A rule selects cells by `scenario`, `reader`
-// and `mode` (each optional; none selects every cell) and sets thresholds on
-// metrics (sla_metrics()). When several matching rules set the same metric
-// for a cell, the most specific rule (most selectors) wins; among equally
-// specific rules, the later one. The YAML form is parsed in harness/
-// (sla_parser.h); this file knows only the result model. docs/sla.md is the
-// user's reference.
+// The SLA gate: the evaluation of an SlaSpec (model/sla_spec.h: the rules,
+// their selectors and thresholds, parsed by model/sla_parser.h) against a
+// report's cells. This file knows only the spec and the result model.
+// docs/sla.md is the user's reference.
 //
 // The rule of the gate, per cell:
 //   - latency percentiles (op_p50 … pass_p999), per_entry and
@@ -27,53 +22,10 @@
 #include <string_view>
 #include <vector>
 
+#include "model/sla_spec.h"
 #include "reports/result.h"
 
 namespace mapsla {
-
-enum class SlaKind {
-  latency,         // ns, an upper limit: measured <= limit
-  count,           // anomalies, an upper limit
-  rate,            // anomalies per million reads, an upper limit
-  min_throughput,  // entries per second, a lower limit: measured >= limit
-  min_samples,     // op-latency samples, a lower limit
-};
-
-struct SlaMetric {
-  std::string_view name;  // the YAML key: op_p99, torn_per_million, …
-  SlaKind kind;
-  std::string_view meaning;
-};
-// Every metric, in the order checks are reported.
-const std::vector<SlaMetric>& sla_metrics();
-const SlaMetric* find_sla_metric(std::string_view name);
-bool is_lower_limit(SlaKind kind);
-
-struct SlaThreshold {
-  std::string metric;  // a name from sla_metrics()
-  double limit = 0;    // in the metric's unit (ns, count, per million, 1/s, samples)
-  std::string origin;  // "sla.yaml:7", for messages
-};
-
-struct SlaRule {
-  std::optional<std::string> scenario;
-  std::optional<std::string> reader;
-  std::optional<std::string> mode;
-  std::vector<SlaThreshold> thresholds;
-  std::string origin;  // "sla.yaml:5", where the rule starts
-
-  int specificity() const;
-  bool matches(const CellResult& cell) const;
-  bool matches(const std::string& scenario, const std::string& reader,
-               const std::string& mode) const;
-  // "every cell", "reader naive, mode dump".
-  std::string describe() const;
-};
-
-struct SlaSpec {
-  std::vector<SlaRule> rules;
-  bool empty() const { return rules.empty(); }
-};
 
 enum class SlaOutcome { held, violated, not_evaluated };
 

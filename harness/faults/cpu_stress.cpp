@@ -15,7 +15,7 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
-#include "harness/util/affinity.h"
+#include "core/util/affinity.h"
 
 namespace mapsla {
 namespace fs = std::filesystem;

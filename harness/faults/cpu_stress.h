@@ -7,7 +7,7 @@
 // `workers` (default: one per CPU); `cpus` (default: the reader's CPUs).
 //
 // Every activation runs one stress-ng in its own process group, tagged with
-// the run id (harness/util/process_group.h) and bounded by `--timeout`
+// the run id (core/util/process_group.h) and bounded by `--timeout`
 // (planned active time + kTimeoutMargin), so even a stressor that outlives a
 // SIGKILLed mapsla ends on its own. stop() sends SIGINT (stress-ng then stops
 // its workers and writes its metrics), escalating to SIGTERM and SIGKILL of
@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "core/util/process_group.h"
 #include "harness/faults/fault.h"
-#include "harness/util/process_group.h"
 
 namespace mapsla {
 

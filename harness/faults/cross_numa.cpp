@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/util/affinity.h"
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
 
 namespace mapsla {
 using Options = CrossNumaFault::Options;

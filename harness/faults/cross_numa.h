@@ -6,7 +6,7 @@
 // creates the map with BPF_F_NUMA_NODE on node B (MapSpec::numa_node) and
 // moves every reader to node A's CPUs (keeping those of its CPUs that are on
 // node A, if any); the runner pins reader threads to them. Reader processes
-// mapsla starts (harness/util/process.h) get those CPUs and their
+// mapsla starts (core/util/process.h) get those CPUs and their
 // memory bound to the CPUs' nodes, as numactl_prefix(A) would.
 //
 // Fields: `reader_node` (default 0), `map_node` (default: the first other

@@ -7,10 +7,10 @@
 #include <fmt/format.h>
 
 #include "bpf/record.h"
-#include "harness/bpf/error.h"
-#include "harness/bpf/map.h"
+#include "core/bpf/error.h"
+#include "core/bpf/map.h"
+#include "core/net/command.h"
 #include "harness/faults/loss_injector.h"
-#include "harness/net/command.h"
 
 namespace mapsla {
 namespace {

@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/bpf/features.h"
-#include "harness/scenario.h"
-#include "harness/util/yaml_fields.h"
+#include "core/bpf/features.h"
+#include "core/util/yaml_fields.h"
+#include "model/scenario.h"
 
 namespace mapsla {
 

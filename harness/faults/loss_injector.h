@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "bpf/traffic.h"
-#include "harness/bpf/mapped_array.h"
-#include "harness/bpf/skeleton.h"
-#include "harness/bpf/tc_attachment.h"
+#include "core/bpf/mapped_array.h"
+#include "core/bpf/skeleton.h"
+#include "core/bpf/tc_attachment.h"
 #include "harness/faults/loss_model.h"
 #include "harness/net/traffic_link.h"
 #include "mapsla_loss.skel.h"

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/error.h"
+#include "core/bpf/error.h"
 
 namespace mapsla {
 namespace {

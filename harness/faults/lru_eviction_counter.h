@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "harness/bpf/skeleton.h"
+#include "core/bpf/skeleton.h"
 #include "mapsla_lru_evict.skel.h"
 
 namespace mapsla {

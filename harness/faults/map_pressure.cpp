@@ -10,12 +10,12 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/error.h"
-#include "harness/bpf/oracle_record.h"
+#include "core/bpf/error.h"
+#include "core/bpf/oracle_record.h"
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
-#include "harness/version_board.h"
+#include "model/version_board.h"
 
 namespace mapsla {
 using namespace std::chrono_literals;

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
+#include "core/net/command.h"
 #include "harness/faults/loss_injector.h"
-#include "harness/net/command.h"
 
 namespace mapsla {
 namespace {

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "harness/net/command.h"
-#include "harness/net/netns.h"
+#include "core/net/command.h"
+#include "core/net/netns.h"
 
 namespace mapsla {
 namespace {

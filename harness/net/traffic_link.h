@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/net/netns.h"
+#include "core/net/netns.h"
 
 namespace mapsla {
 

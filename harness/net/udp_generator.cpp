@@ -14,9 +14,9 @@
 #include <fmt/format.h>
 
 #include "bpf/traffic.h"
-#include "harness/net/netns.h"
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
+#include "core/net/netns.h"
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 namespace {

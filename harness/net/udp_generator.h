@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/bpf/fd.h"
+#include "core/bpf/fd.h"
 
 namespace mapsla {
 

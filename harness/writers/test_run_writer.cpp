@@ -10,9 +10,9 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/error.h"
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
+#include "core/bpf/error.h"
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
 
 namespace mapsla {
 namespace {

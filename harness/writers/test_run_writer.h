@@ -6,7 +6,7 @@
 // VersionBoard (the oracle's "committed"). `rate` paces all threads together
 // (updates/s); 0 runs flat out.
 //
-// Two programs write the same records (harness/bpf/writer_program.h), chosen
+// Two programs write the same records (core/bpf/writer_program.h), chosen
 // by `program:` — `syscall`: bpf/writer.bpf.c, SEC("syscall") with bpf_loop
 // (Linux 5.17), one BPF_PROG_TEST_RUN per run; `xdp`: bpf/legacy_writer.bpf.c,
 // XDP with a bounded loop (loads on 5.10), which writes at most
@@ -32,8 +32,8 @@
 #include <variant>
 #include <vector>
 
-#include "harness/bpf/skeleton.h"
-#include "harness/bpf/writer_program.h"
+#include "core/bpf/skeleton.h"
+#include "core/bpf/writer_program.h"
 #include "harness/writers/writer.h"
 #include "mapsla_legacy_locked_writer.skel.h"
 #include "mapsla_legacy_writer.skel.h"

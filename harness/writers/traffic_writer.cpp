@@ -9,10 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/error.h"
-#include "harness/bpf/oracle_record.h"
-#include "harness/net/command.h"
-#include "harness/util/affinity.h"
+#include "core/bpf/error.h"
+#include "core/bpf/oracle_record.h"
+#include "core/net/command.h"
+#include "core/util/affinity.h"
 
 namespace mapsla {
 namespace {

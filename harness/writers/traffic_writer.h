@@ -1,5 +1,5 @@
 // `traffic`: the map is written by packets. Two network namespaces joined by
-// a veth pair (harness/net/netns.h); a UDP generator in the tx namespace
+// a veth pair (core/net/netns.h); a UDP generator in the tx namespace
 // sends one flow per key of the map (harness/net/udp_generator.h); a tc
 // ingress program on the rx veth (bpf/traffic_counter.bpf.c, cls_bpf direct
 // action) counts every packet and byte per flow and rewrites the flow's
@@ -31,10 +31,10 @@
 #include <vector>
 
 #include "bpf/traffic.h"
-#include "harness/bpf/mapped_array.h"
-#include "harness/bpf/skeleton.h"
-#include "harness/bpf/tc_attachment.h"
-#include "harness/net/netns.h"
+#include "core/bpf/mapped_array.h"
+#include "core/bpf/skeleton.h"
+#include "core/bpf/tc_attachment.h"
+#include "core/net/netns.h"
 #include "harness/net/traffic_link.h"
 #include "harness/net/udp_generator.h"
 #include "harness/writers/writer.h"

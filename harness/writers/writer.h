@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "harness/bpf/features.h"
-#include "harness/scenario.h"
+#include "core/bpf/features.h"
+#include "core/util/yaml_fields.h"
 #include "harness/target_map.h"
-#include "harness/util/yaml_fields.h"
-#include "harness/version_board.h"
+#include "model/scenario.h"
+#include "model/version_board.h"
 
 namespace mapsla {
 

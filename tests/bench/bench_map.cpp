@@ -7,8 +7,8 @@
 #include <map>
 #include <vector>
 
-#include "harness/bpf/features.h"
-#include "harness/util/clock.h"
+#include "core/bpf/features.h"
+#include "core/util/clock.h"
 
 namespace mapsla::bench {
 

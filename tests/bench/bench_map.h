@@ -12,7 +12,7 @@
 #include <string>
 
 #include "harness/target_map.h"
-#include "harness/version_board.h"
+#include "model/version_board.h"
 
 namespace mapsla::bench {
 

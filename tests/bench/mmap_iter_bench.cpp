@@ -6,7 +6,7 @@
 
 #include <exception>
 
-#include "harness/bpf/mapped_values.h"
+#include "core/bpf/mapped_values.h"
 #include "harness/oracle.h"
 #include "readers/batched_reader.h"
 #include "readers/iter_reader.h"

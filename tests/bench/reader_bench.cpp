@@ -8,7 +8,7 @@
 #include <iostream>
 #include <vector>
 
-#include "harness/bpf/features.h"
+#include "core/bpf/features.h"
 #include "harness/oracle.h"
 #include "readers/naive_reader.h"
 #include "tests/bench/bench_map.h"

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "harness/net/command.h"
-#include "harness/net/netns.h"
-#include "harness/util/process.h"
+#include "core/net/command.h"
+#include "core/net/netns.h"
+#include "core/util/process.h"
 #include "tests/integration/child_process.h"
 #include "tests/integration/privileged.h"
 #include "tests/integration/run_leftovers.h"

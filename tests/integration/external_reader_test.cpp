@@ -16,10 +16,10 @@
 #include <map>
 #include <sstream>
 
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
 #include "harness/oracle.h"
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
 #include "readers/external_reader.h"
 #include "readers/registry.h"
 #include "tests/integration/run_scenario.h"

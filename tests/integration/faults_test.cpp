@@ -16,8 +16,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "harness/bpf/bpffs.h"
-#include "harness/util/process_group.h"
+#include "core/bpf/bpffs.h"
+#include "core/util/process_group.h"
 #include "tests/integration/child_process.h"
 #include "tests/integration/run_scenario.h"
 

@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
-#include "harness/bpf/error.h"
-#include "harness/bpf/map_iterator.h"
+#include "core/bpf/error.h"
+#include "core/bpf/map_iterator.h"
 #include "harness/target_map.h"
-#include "harness/version_board.h"
+#include "model/version_board.h"
 #include "tests/integration/privileged.h"
 
 namespace mapsla {

@@ -14,8 +14,8 @@
 #include <fstream>
 #include <thread>
 
-#include "harness/net/command.h"
-#include "harness/net/netns.h"
+#include "core/net/command.h"
+#include "core/net/netns.h"
 #include "tests/integration/privileged.h"
 #include "tests/integration/run_leftovers.h"
 

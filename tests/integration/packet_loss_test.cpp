@@ -13,14 +13,14 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/oracle_record.h"
+#include "core/bpf/oracle_record.h"
+#include "core/net/netns.h"
+#include "core/util/affinity.h"
 #include "harness/cleanup.h"
 #include "harness/faults/packet_loss.h"
-#include "harness/net/netns.h"
 #include "harness/runner.h"
 #include "harness/scenario_parser.h"
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
 #include "harness/writers/traffic_writer.h"
 #include "tests/integration/privileged.h"
 

@@ -9,10 +9,10 @@
 
 #include <thread>
 
+#include "core/util/affinity.h"
+#include "core/util/clock.h"
 #include "harness/oracle.h"
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
-#include "harness/util/clock.h"
 #include "harness/writers/test_run_writer.h"
 #include "readers/percpu_reader.h"
 #include "tests/integration/run_scenario.h"

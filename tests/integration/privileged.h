@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
-#include "harness/bpf/bpffs.h"
-#include "harness/bpf/features.h"
-#include "harness/bpf/writer_program.h"
+#include "core/bpf/bpffs.h"
+#include "core/bpf/features.h"
+#include "core/bpf/writer_program.h"
 
 namespace mapsla::testing {
 

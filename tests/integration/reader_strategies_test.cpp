@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <string>
 
-#include "harness/bpf/error.h"
+#include "core/bpf/error.h"
 #include "harness/oracle.h"
 #include "harness/target_map.h"
 #include "readers/batched_reader.h"

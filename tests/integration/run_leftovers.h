@@ -9,9 +9,9 @@
 #include <regex>
 #include <string>
 
-#include "harness/net/command.h"
-#include "harness/net/netns.h"
-#include "harness/util/process_group.h"
+#include "core/net/command.h"
+#include "core/net/netns.h"
+#include "core/util/process_group.h"
 
 namespace mapsla::testing {
 

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/bpf/writer_program.h"
+#include "core/bpf/writer_program.h"
 #include "tests/integration/run_scenario.h"
 
 namespace mapsla {

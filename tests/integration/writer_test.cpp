@@ -7,9 +7,9 @@
 
 #include <thread>
 
-#include "harness/bpf/oracle_record.h"
+#include "core/bpf/oracle_record.h"
+#include "core/util/affinity.h"
 #include "harness/target_map.h"
-#include "harness/util/affinity.h"
 #include "harness/writers/test_run_writer.h"
 #include "tests/integration/privileged.h"
 

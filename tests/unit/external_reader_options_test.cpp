@@ -10,9 +10,9 @@
 #include <fstream>
 #include <string>
 
+#include "core/util/affinity.h"
+#include "core/util/yaml_fields.h"
 #include "harness/scenario_parser.h"
-#include "harness/util/affinity.h"
-#include "harness/util/yaml_fields.h"
 #include "readers/external_reader.h"
 #include "readers/registry.h"
 

@@ -9,8 +9,8 @@
 #include <system_error>
 #include <variant>
 
-#include "harness/bpf/capabilities.h"
-#include "harness/bpf/error.h"
+#include "core/bpf/capabilities.h"
+#include "core/bpf/error.h"
 #include "harness/failure.h"
 #include "harness/faults/fault.h"
 #include "harness/runner.h"

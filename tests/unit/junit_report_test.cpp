@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/sla_parser.h"
+#include "model/sla_parser.h"
 #include "tests/unit/gate_fixtures.h"
 
 namespace mapsla {

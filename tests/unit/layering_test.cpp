@@ -3,6 +3,7 @@
 // A forbidden include fails this test with the file, the line and the rule.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,30 +17,31 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The library a source path belongs to ("" for paths outside the table).
-// Keep in step with CMakeLists.txt and docs/architecture.md.
+// The library a source path belongs to ("" for paths outside the table): the
+// folders are the libraries. Keep in step with CMakeLists.txt and
+// docs/architecture.md.
+const std::vector<std::string>& library_folders() {
+  static const std::vector<std::string> folders = {"bpf",     "core",    "model", "reports",
+                                                   "readers", "harness", "cli"};
+  return folders;
+}
+
 std::string library_of(const std::string& path) {
-  auto starts = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };
-  if (starts("bpf/")) return "bpf";
-  if (starts("harness/bpf/") || starts("harness/util/") || path == "harness/net/command.h" ||
-      path == "harness/net/command.cpp" || path == "harness/net/netns.h" ||
-      path == "harness/net/netns.cpp")
-    return "core";
-  if (starts("reports/")) return "reports";
-  if (starts("readers/")) return "readers";
-  if (starts("harness/cli/")) return "cli";
-  if (starts("harness/")) return "harness";
+  for (const std::string& folder : library_folders())
+    if (path.rfind(folder + "/", 0) == 0) return folder;
   return "";
 }
 
-// library → the libraries it may include (besides itself).
+// library → the libraries it may include (besides itself):
+// BPF programs ← core ← model ← {reports, readers} ← harness ← cli.
 const std::map<std::string, std::set<std::string>> kAllowed = {
     {"bpf", {}},
     {"core", {"bpf"}},
-    {"reports", {}},
-    {"readers", {"core", "bpf"}},
-    {"harness", {"readers", "reports", "core", "bpf"}},
-    {"cli", {"harness", "readers", "reports", "core", "bpf"}},
+    {"model", {"core", "bpf"}},
+    {"reports", {"model"}},
+    {"readers", {"model", "core", "bpf"}},
+    {"harness", {"readers", "reports", "model", "core", "bpf"}},
+    {"cli", {"harness", "readers", "reports", "model", "core", "bpf"}},
 };
 
 struct Violation {
@@ -52,7 +54,7 @@ struct Violation {
 std::vector<Violation> violations_under(const fs::path& root) {
   static const std::regex include(R"re(^\s*#\s*include\s+"([^"]+)")re");
   std::vector<Violation> out;
-  for (const char* top : {"bpf", "harness", "readers", "reports"}) {
+  for (const std::string& top : library_folders()) {
     for (const auto& entry : fs::recursive_directory_iterator(root / top)) {
       const std::string ext = entry.path().extension().string();
       if (!entry.is_regular_file() || (ext != ".h" && ext != ".cpp" && ext != ".c")) continue;
@@ -116,18 +118,97 @@ TEST(Layering, ReportsDoNoNetworkOrProcessIo) {
 }
 
 TEST(Layering, TheCheckSeesAForbiddenInclude) {
-  // A deliberately bad tree: core including the harness must be caught.
+  // A deliberately bad tree: core including the harness, and the model including
+  // a report, must be caught; a reader including core is fine.
   const fs::path root = fs::temp_directory_path() / "mapsla_layering_probe";
   fs::remove_all(root);
-  for (const char* dir : {"bpf", "harness/bpf", "readers", "reports"})
+  for (const std::string& dir : library_folders())
     fs::create_directories(root / dir);
-  std::ofstream(root / "harness/bpf/bad.cpp") << "#include \"harness/runner.h\"\n";
-  std::ofstream(root / "readers/ok.cpp") << "#include \"harness/bpf/map.h\"\n";
-  const std::vector<Violation> found = violations_under(root);
+  fs::create_directories(root / "core/bpf");
+  std::ofstream(root / "core/bpf/bad.cpp") << "#include \"harness/runner.h\"\n";
+  std::ofstream(root / "model/bad.h") << "#include <string>\n#include \"reports/sla.h\"\n";
+  std::ofstream(root / "readers/ok.cpp") << "#include \"core/bpf/map.h\"\n";
+  std::vector<Violation> found = violations_under(root);
   fs::remove_all(root);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].file, "harness/bpf/bad.cpp");
+  std::sort(found.begin(), found.end(),
+            [](const Violation& a, const Violation& b) { return a.file < b.file; });
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].file, "core/bpf/bad.cpp");
   EXPECT_EQ(found[0].rule, "core may not include harness");
+  EXPECT_EQ(found[1].file, "model/bad.h");
+  EXPECT_EQ(found[1].line, 2);
+  EXPECT_EQ(found[1].rule, "model may not include reports");
+}
+
+// Within a library, folders may use each other's headers, but never in a circle
+// of headers: a header of folder A including one of B while a header of B
+// includes one of A (directly or through other folders). Sources (.cpp) may
+// include across folders freely; the library table already orders the libraries.
+std::vector<std::vector<std::string>> header_cycles_between_folders(const fs::path& root) {
+  static const std::regex include(R"re(^\s*#\s*include\s+"([^"]+)")re");
+  std::map<std::string, std::set<std::string>> uses;  // folder → folders whose headers it uses
+  for (const std::string& top : library_folders()) {
+    for (const auto& entry : fs::recursive_directory_iterator(root / top)) {
+      if (!entry.is_regular_file() || entry.path().extension() != ".h") continue;
+      const fs::path path = fs::relative(entry.path(), root);
+      std::ifstream in(entry.path());
+      std::string text;
+      while (std::getline(in, text)) {
+        std::smatch m;
+        if (!std::regex_search(text, m, include)) continue;
+        const fs::path target = m[1].str();
+        if (library_of(target.string()).empty()) continue;
+        if (target.parent_path() != path.parent_path())
+          uses[path.parent_path().string()].insert(target.parent_path().string());
+      }
+    }
+  }
+  // Every folder that reaches itself, with the path back to it.
+  std::vector<std::vector<std::string>> cycles;
+  for (const auto& [start, _] : uses) {
+    std::map<std::string, std::string> parent;
+    std::vector<std::string> queue = {start};
+    for (size_t i = 0; i < queue.size(); ++i) {
+      const auto it = uses.find(queue[i]);
+      if (it == uses.end()) continue;
+      for (const std::string& next : it->second) {
+        if (next == start) {
+          std::vector<std::string> cycle = {start};
+          for (std::string at = queue[i]; at != start; at = parent[at])
+            cycle.insert(cycle.begin() + 1, at);
+          cycle.push_back(start);
+          cycles.push_back(cycle);
+          break;
+        }
+        if (parent.emplace(next, queue[i]).second) queue.push_back(next);
+      }
+      if (!cycles.empty() && cycles.back().front() == start) break;
+    }
+  }
+  return cycles;
+}
+
+TEST(Layering, NoHeaderCycleBetweenFolders) {
+  for (const auto& cycle : header_cycles_between_folders(MAPSLA_SOURCE_DIR)) {
+    std::string text;
+    for (const std::string& folder : cycle)
+      text += (text.empty() ? "" : " -> ") + folder;
+    ADD_FAILURE() << "headers include each other in a circle of folders: " << text
+                  << " (docs/architecture.md)";
+  }
+  // The check itself: harness/x.h → harness/faults/y.h → harness/z.h is a circle.
+  const fs::path root = fs::temp_directory_path() / "mapsla_layering_cycle_probe";
+  fs::remove_all(root);
+  for (const std::string& dir : library_folders())
+    fs::create_directories(root / dir);
+  fs::create_directories(root / "harness/faults");
+  std::ofstream(root / "harness/x.h") << "#include \"harness/faults/y.h\"\n";
+  std::ofstream(root / "harness/faults/y.h") << "#include \"harness/z.h\"\n";
+  std::ofstream(root / "harness/faults/y.cpp") << "#include \"harness/x.h\"\n";
+  const auto probe = header_cycles_between_folders(root);
+  fs::remove_all(root);
+  ASSERT_FALSE(probe.empty());
+  EXPECT_EQ(probe[0].front(), probe[0].back());
 }
 
 }  // namespace

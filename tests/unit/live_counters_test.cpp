@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <numeric>
 
-#include "harness/bpf/oracle_record.h"
+#include "core/bpf/oracle_record.h"
 #include "harness/oracle.h"
 
 namespace mapsla {

@@ -7,8 +7,8 @@
 
 #include <cmath>
 
+#include "core/net/netns.h"
 #include "harness/faults/packet_loss.h"
-#include "harness/net/netns.h"
 #include "harness/scenario_parser.h"
 #include "harness/writers/traffic_writer.h"
 

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/scenario_parser.h"
-#include "harness/sla_parser.h"
+#include "model/sla_parser.h"
 #include "reports/json_report.h"
 #include "reports/report_reader.h"
 #include "reports/sla.h"

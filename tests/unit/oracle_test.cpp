@@ -6,8 +6,8 @@
 #include <cstring>
 #include <set>
 
-#include "harness/bpf/error.h"
-#include "harness/bpf/oracle_record.h"
+#include "core/bpf/error.h"
+#include "core/bpf/oracle_record.h"
 
 namespace mapsla {
 namespace {

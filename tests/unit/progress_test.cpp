@@ -1,4 +1,4 @@
-#include "harness/cli/progress.h"
+#include "cli/progress.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

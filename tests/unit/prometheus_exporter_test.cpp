@@ -1,5 +1,5 @@
 // The live exporter served over loopback and scraped like Prometheus would.
-#include "harness/cli/prometheus_exporter.h"
+#include "cli/prometheus_exporter.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "harness/cli/pushgateway.h"
+#include "cli/pushgateway.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "harness/bpf/oracle_record.h"
+#include "core/bpf/oracle_record.h"
 
 #include <gtest/gtest.h>
 

@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
-#include "harness/cli/sla_gate.h"
+#include "cli/sla_gate.h"
 #include "harness/exit_codes.h"
 #include "harness/scenario_parser.h"
-#include "harness/sla_parser.h"
+#include "model/sla_parser.h"
 #include "tests/unit/gate_fixtures.h"
 
 namespace mapsla {
