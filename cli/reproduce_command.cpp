@@ -33,6 +33,8 @@
 #include "harness/exit_codes.h"
 #include "harness/reproduce.h"
 #include "harness/vm_kernels.h"
+#include "readers/external_reader.h"
+#include "readers/registry.h"
 #include "reports/report_reader.h"
 
 extern char** environ;
@@ -70,14 +72,9 @@ std::vector<std::string> embedded_commands(const std::vector<RecordedScenario>& 
     for (size_t i = 0; i < s.readers.size(); ++i) {
       const ReaderSpec& reader = s.readers[i];
       if (reader.reader != "external" || !reader.options) continue;
-      const YAML::Node& node = reader.options->yaml();
-      std::string command;
-      if (node["command"] && node["command"].IsSequence())
-        for (const auto& arg : node["command"])
-          command += (command.empty() ? "" : " ") + arg.as<std::string>();
-      else if (node["command"])
-        command = node["command"].as<std::string>();
-      const bool privileged = node["privileged"] && node["privileged"].as<bool>(false);
+      const auto& config = reader_options_as<ExternalConfig>(*reader.options);
+      const std::string command = fmt::format("{}", fmt::join(config.command, " "));
+      const bool privileged = config.privileged;
       out.push_back(fmt::format("scenario {}: readers[{}]: external `{}`{}", s.name, i, command,
                                 privileged ? " (privileged: true, runs as root)" : ""));
     }

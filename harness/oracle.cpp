@@ -50,6 +50,7 @@ void Oracle::end_pass(bool complete) {
 }
 
 void Oracle::flush() {
+  block_.apply_slowdown();  // test-only; nothing unless test_slowdown
   if (flush_observer_) flush_observer_(block_);
   // Leniency sticks for the rest of the pass once seen: its earlier reads
   // may have met keys that were gone or foreign.

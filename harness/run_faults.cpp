@@ -20,6 +20,18 @@ void guarded(const std::string& kind, Step&& step) {
   }
 }
 
+// Sums up `evidence` (`active`, `gone`) as the fault's `summary`, if it has one.
+void summarize_evidence(const std::string& kind, nlohmann::json& evidence) noexcept {
+  try {
+    const FaultDescriptor* d = builtin_faults().find(kind);
+    if (!d || !d->summarize) return;
+    if (const EvidenceSummary s = d->summarize(evidence); !s.empty())
+      evidence["summary"] = to_json(s);
+  } catch (const std::exception&) {
+    // The evidence stays; only its summary is missing from the fault table.
+  }
+}
+
 }  // namespace
 
 RunScopeFaults::RunScopeFaults(const Scenario& scenario, std::vector<size_t> indices,
@@ -37,6 +49,7 @@ std::optional<Classified> RunScopeFaults::start() {
         started_.push_back(builtin_faults().find(spec.kind)->create(spec, context_));
         started_.back()->start();
         details_[i]["active"] = started_.back()->verify_active();
+        summarize_evidence(spec.kind, details_[i]);
       });
     } catch (const PrivilegeError&) {
       throw;
@@ -56,6 +69,7 @@ std::vector<std::string> RunScopeFaults::stop() noexcept {
     try {
       started_[n]->stop();
       details_[i]["gone"] = started_[n]->verify_gone();
+      summarize_evidence(scenario_.faults[i].kind, details_[i]);
     } catch (const std::exception& e) {
       details_[i]["gone_error"] = e.what();
       failures.push_back(fmt::format("fault {}: {}", scenario_.faults[i].kind, e.what()));
@@ -102,6 +116,7 @@ void WindowFaults::stop() noexcept {
       evidence_[n]["gone_error"] = e.what();
       if (!failure_) failure_ = std::current_exception();
     }
+    summarize_evidence(faults_[n]->kind(), evidence_[n]);
   }
   faults_.clear();
 }

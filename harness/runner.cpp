@@ -104,14 +104,8 @@ CellPlan plan_cells(const Scenario& scenario, const KernelFeatures& features) {
       scenario.writer.pattern, scenario.writer.driver != "none", &features};
   for (const ReaderSpec& spec : scenario.readers) {
     const ReaderDescriptor& descriptor = *builtin_readers().find(spec.reader);
-    std::unique_ptr<Reader> reader;
-    if (spec.options) {
-      Fields options = *spec.options;
-      reader = descriptor.create(spec.mode, options);
-    } else {
-      Fields empty(YAML::Node(YAML::NodeType::Map), std::make_shared<const std::string>(""), "");
-      reader = descriptor.create(spec.mode, empty);
-    }
+    std::unique_ptr<Reader> reader = descriptor.create(
+        spec.mode, spec.options ? *spec.options : *descriptor.default_options(spec.mode));
     CellResult cell{scenario.name, std::string(reader->name()), std::string(reader->mode())};
     cell.condition = scenario.condition.empty() ? scenario.name : scenario.condition;
     cell.settings = reader->settings();

@@ -121,18 +121,25 @@ WriterSpec parse_writer(Fields f, const MapSpec& map, bool map_ok) {
   return writer;
 }
 
-// The mistakes in a reader entry's strategy fields under `mode`, if any.
-std::optional<ConfigError> option_mistakes(const ReaderDescriptor& descriptor,
-                                           const std::string& mode, const Fields& entry) {
-  Fields options = entry.detached();
+// A reader entry's strategy fields read under `mode`: the options (null when
+// the reading stopped at a mistake) and the mistakes, if any.
+struct ReadOptions {
+  std::shared_ptr<const ReaderOptions> options;
+  std::optional<ConfigError> mistakes;
+};
+
+ReadOptions read_options(const ReaderDescriptor& descriptor, const std::string& mode,
+                         const Fields& entry) {
+  Fields fields = entry.detached();
+  ReadOptions out;
   try {
-    descriptor.create(mode, options);
-    options.check([&] { options.done(); });
-    options.errors().throw_if_any();
+    out.options = descriptor.parse(mode, fields);
+    fields.check([&] { fields.done(); });
+    fields.errors().throw_if_any();
   } catch (const ConfigError& e) {
-    return e;
+    out.mistakes = e;
   }
-  return std::nullopt;
+  return out;
 }
 
 ReaderSpec parse_reader(Fields f, const MapSpec& map, bool map_ok) {
@@ -172,12 +179,10 @@ ReaderSpec parse_reader(Fields f, const MapSpec& map, bool map_ok) {
   // now, on a copy, so errors surface at load time with their line. When the
   // mode is wrong they are judged under each of the strategy's modes and
   // reported only when none accepts them.
-  if (mode_ok) {
-    if (auto mistakes = option_mistakes(*descriptor, spec.mode, f)) f.errors().add(*mistakes);
-  } else {
+  if (!mode_ok) {
     std::optional<ConfigError> first;
     for (const std::string& mode : descriptor->modes) {
-      auto mistakes = option_mistakes(*descriptor, mode, f);
+      auto mistakes = read_options(*descriptor, mode, f).mistakes;
       if (!mistakes) {
         first.reset();
         break;
@@ -187,12 +192,16 @@ ReaderSpec parse_reader(Fields f, const MapSpec& map, bool map_ok) {
     if (first) f.errors().add(*first);
     return spec;
   }
-  if (descriptor->check && map_ok)
+  ReadOptions read = read_options(*descriptor, spec.mode, f);
+  if (read.mistakes) f.errors().add(*read.mistakes);
+  // The rules against the map need the options' values: not checked when
+  // reading them stopped at a mistake (it would only repeat it).
+  if (descriptor->check && read.options && map_ok)
     f.check([&] {
       Fields again = f;
-      descriptor->check(again, TargetSpec{map.kind, map.value_size, map.entries});
+      descriptor->check(*read.options, again, TargetSpec{map.kind, map.value_size, map.entries});
     });
-  spec.options = f;
+  spec.options = std::move(read.options);
   return spec;
 }
 
@@ -200,7 +209,7 @@ std::vector<ReaderSpec> all_readers() {
   std::vector<ReaderSpec> out;
   for (const auto& d : builtin_readers().all())
     for (const auto& mode : d.modes)
-      out.push_back({d.name, mode, {0}, 1.0, std::nullopt});
+      out.push_back({d.name, mode, {0}, 1.0, d.default_options(mode)});
   return out;
 }
 

@@ -45,6 +45,8 @@ struct WriterSpec {
   std::shared_ptr<const WriterOptions> options;
 };
 
+struct ReaderOptions;  // readers/registry.h
+
 struct ReaderSpec {
   std::string reader;  // registry name
   std::string mode;
@@ -52,7 +54,9 @@ struct ReaderSpec {
   // Test-only: every timed op of a built-in reader takes this many times as
   // long (ReadBlock::set_slowdown), to measure what `mapsla compare` detects.
   double test_slowdown = 1.0;
-  std::optional<Fields> options;  // the strategy's own fields, re-read at creation
+  // The strategy's own fields, read when the file was loaded (its descriptor's
+  // parse()); the registry's create() builds the reader from them.
+  std::shared_ptr<const ReaderOptions> options;
 };
 
 // A fault's own options (packet loss percent, stress-ng method…).

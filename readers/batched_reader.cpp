@@ -43,7 +43,10 @@ ReaderDescriptor BatchedReader::descriptor() {
             });
         }
         options.mark_known("max_batch_size");
-        return std::make_unique<BatchedReader>(batch, max_batch);
+        return hold_reader_options(Options{batch, max_batch});
+      },
+      [](const std::string&, const ReaderOptions& options) {
+        return std::make_unique<BatchedReader>(reader_options_as<Options>(options));
       }};
   return d;
 }

@@ -34,9 +34,13 @@ class BatchedReader final : public Reader {
   // no bucket can exceed, and never below batch_size).
   static constexpr uint32_t kDefaultMaxBatchSize = 16384;
 
-  // max_batch_size 0: the default bound.
-  BatchedReader(uint32_t batch_size, uint32_t max_batch_size)
-      : batch_size_(batch_size), max_batch_option_(max_batch_size) {}
+  struct Options {
+    uint32_t batch_size = kDefaultBatchSize;
+    uint32_t max_batch_size = 0;  // 0: the default bound
+  };
+
+  explicit BatchedReader(Options options)
+      : batch_size_(options.batch_size), max_batch_option_(options.max_batch_size) {}
   static ReaderDescriptor descriptor();
 
   std::string_view name() const override { return "batched"; }

@@ -244,18 +244,22 @@ std::string error_text(const std::string& json, const OutputTail& err) {
 
 }  // namespace
 
-BpftoolReader::BpftoolReader(std::string bpftool_path, std::chrono::nanoseconds timeout)
-    : bpftool_(std::move(bpftool_path)), timeout_(timeout) {}
+BpftoolReader::BpftoolReader(std::string bpftool_path, Options options)
+    : bpftool_(std::move(bpftool_path)), timeout_(options.timeout) {}
 
 ReaderDescriptor BpftoolReader::descriptor() {
   return {"bpftool",
           "`bpftool map dump pinned PIN -j` per pass; one op is the whole process run",
           {"dump"},
-          [](const std::string&, Fields& options) {
+          [](const std::string&, Fields& fields) {
             using namespace std::chrono_literals;
-            const auto timeout = options.duration("timeout", 10ms, std::chrono::hours(1),
-                                                  std::chrono::nanoseconds(kDefaultTimeout));
-            return std::make_unique<BpftoolReader>(find_executable("bpftool"), timeout);
+            Options o;
+            o.timeout = fields.duration("timeout", 10ms, std::chrono::hours(1), o.timeout);
+            return hold_reader_options(o);
+          },
+          [](const std::string&, const ReaderOptions& options) {
+            return std::make_unique<BpftoolReader>(find_executable("bpftool"),
+                                                   reader_options_as<Options>(options));
           },
           {},
           /*times_itself=*/true};

@@ -34,7 +34,11 @@ class BpftoolReader final : public Reader {
  public:
   static constexpr std::chrono::nanoseconds kDefaultTimeout = std::chrono::seconds(5);
 
-  BpftoolReader(std::string bpftool_path, std::chrono::nanoseconds timeout);
+  struct Options {
+    std::chrono::nanoseconds timeout = kDefaultTimeout;  // per bpftool run
+  };
+
+  BpftoolReader(std::string bpftool_path, Options options);
   static ReaderDescriptor descriptor();
 
   std::string_view name() const override { return "bpftool"; }

@@ -153,11 +153,10 @@ ExternalReader::~ExternalReader() {
 void ExternalReader::parse_options(Fields& f, ExternalConfig& c) {
   f.check(
       [&] { c.batch_size = static_cast<uint32_t>(f.integer("batch_size", 1, 1u << 24, 4096)); });
-  bool privileged = false;
-  f.check([&] { privileged = f.boolean("privileged", false); });
+  f.check([&] { c.privileged = f.boolean("privileged", false); });
   if (f.has("run_as")) {
-    f.check([&] { parse_run_as(f, privileged, c); });
-  } else if (!privileged) {
+    f.check([&] { parse_run_as(f, c.privileged, c); });
+  } else if (!c.privileged) {
     const passwd* pw = ::getpwnam("nobody");
     c.run_as = pw ? Credentials{pw->pw_uid, pw->pw_gid} : Credentials{};
     c.run_as_label = "nobody";
@@ -226,7 +225,10 @@ ReaderDescriptor ExternalReader::descriptor() {
                 !why.empty())
               options.fail("command", why + " (the reader runs as " + config.run_as_label + ")");
           });
-        return std::make_unique<ExternalReader>(std::move(config));
+        return hold_reader_options(std::move(config));
+      },
+      [](const std::string&, const ReaderOptions& options) {
+        return std::make_unique<ExternalReader>(reader_options_as<ExternalConfig>(options));
       },
       {},
       /*times_itself=*/true};

@@ -58,6 +58,7 @@ struct ExternalConfig {
   std::string mode;                   // passed as MAPSLA_MODE
   std::vector<std::string> command;   // argv; command[0] is an executable path
   uint32_t batch_size = 4096;         // MAPSLA_BATCH_SIZE
+  bool privileged = false;            // `privileged: true`: run as root
   std::optional<Credentials> run_as;  // unset: run with mapsla's privileges
   std::string run_as_label;           // for the report: "nobody (65534:65534)", "privileged"
   std::optional<std::chrono::nanoseconds> timeout;  // grace after the deadline

@@ -52,7 +52,10 @@ ReaderDescriptor go_cilium_descriptor() {
             config.check = [mode](const TargetSpec& target) {
               return why_not_applicable(mode, target);
             };
-            return std::make_unique<ExternalReader>(std::move(config));
+            return hold_reader_options(std::move(config));
+          },
+          [](const std::string&, const ReaderOptions& options) {
+            return std::make_unique<ExternalReader>(reader_options_as<ExternalConfig>(options));
           },
           {},
           /*times_itself=*/true};

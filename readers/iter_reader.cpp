@@ -19,17 +19,19 @@ ReaderDescriptor IterReader::descriptor() {
   return {"iter",
           "a map-element BPF iterator (iter/bpf_map_elem): one read() of the iterator fd per op",
           {"dump"},
-          [](const std::string&, Fields& options) {
-            return std::make_unique<IterReader>(static_cast<uint32_t>(
-                options.integer("buffer_bytes", 4096, 16u << 20, kDefaultBufferBytes)));
+          [](const std::string&, Fields& fields) {
+            return hold_reader_options(Options{static_cast<uint32_t>(
+                fields.integer("buffer_bytes", 4096, 16u << 20, kDefaultBufferBytes))});
+          },
+          [](const std::string&, const ReaderOptions& options) {
+            return std::make_unique<IterReader>(reader_options_as<Options>(options));
           },
           // One read() must hold at least one frame (attach() would refuse it).
-          [](Fields& options, const TargetSpec& map) {
+          [](const ReaderOptions& parsed, Fields& options, const TargetSpec& map) {
             const uint64_t frame =
                 sizeof(uint32_t) +
                 uint64_t{map.value_size} * (is_percpu(map.kind) ? possible_cpus() : 1);
-            const uint64_t buffer =
-                options.integer("buffer_bytes", 4096, 16u << 20, kDefaultBufferBytes);
+            const uint64_t buffer = reader_options_as<Options>(parsed).buffer_bytes;
             if (buffer < frame)
               options.fail("buffer_bytes",
                            fmt::format("{} bytes{} cannot hold one {}-byte frame of this {} map "

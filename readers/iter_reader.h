@@ -35,7 +35,11 @@ class IterReader final : public Reader {
  public:
   static constexpr uint32_t kDefaultBufferBytes = 64 * 1024;
 
-  explicit IterReader(uint32_t buffer_bytes) : buffer_bytes_(buffer_bytes) {}
+  struct Options {
+    uint32_t buffer_bytes = kDefaultBufferBytes;  // one read() of the iterator fd
+  };
+
+  explicit IterReader(Options options) : buffer_bytes_(options.buffer_bytes) {}
   static ReaderDescriptor descriptor();
 
   std::string_view name() const override { return "iter"; }

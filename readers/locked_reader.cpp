@@ -7,10 +7,12 @@
 namespace mapsla {
 
 ReaderDescriptor LockedReader::descriptor() {
-  return {"locked",
-          "bpf_map_lookup_elem with BPF_F_LOCK per key: copies under the value's bpf_spin_lock",
-          {"keys"},
-          [](const std::string&, Fields&) { return std::make_unique<LockedReader>(); }};
+  return {
+      "locked",
+      "bpf_map_lookup_elem with BPF_F_LOCK per key: copies under the value's bpf_spin_lock",
+      {"keys"},
+      [](const std::string&, Fields&) { return hold_reader_options(Options{}); },
+      [](const std::string&, const ReaderOptions&) { return std::make_unique<LockedReader>(); }};
 }
 
 Applicability LockedReader::applies_to(const TargetSpec& target) const {

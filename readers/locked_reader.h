@@ -20,6 +20,8 @@ namespace mapsla {
 
 class LockedReader final : public Reader {
  public:
+  struct Options {};  // none
+
   static ReaderDescriptor descriptor();
 
   std::string_view name() const override { return "locked"; }

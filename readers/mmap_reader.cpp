@@ -41,20 +41,23 @@ ReaderDescriptor MmapReader::descriptor() {
   return {"mmap",
           "direct reads of a BPF_F_MMAPABLE array: seqlock-validated, double-read or plain copies",
           {"seqlock", "double_read", "none"},
-          [](const std::string& mode, Fields& options) {
-            const Mode m = mode == "double_read" ? Mode::double_read
-                           : mode == "none"      ? Mode::none
-                                                 : Mode::seqlock;
-            uint32_t per_op = kDefaultEntriesPerOp, attempts = kDefaultMaxAttempts;
+          [](const std::string&, Fields& options) {
+            Options o;
             options.check([&] {
-              per_op = static_cast<uint32_t>(
+              o.entries_per_op = static_cast<uint32_t>(
                   options.integer("entries_per_op", 1, 4096, kDefaultEntriesPerOp));
             });
             options.check([&] {
-              attempts = static_cast<uint32_t>(
+              o.max_attempts = static_cast<uint32_t>(
                   options.integer("max_attempts", 1, UINT16_MAX, kDefaultMaxAttempts));
             });
-            return std::make_unique<MmapReader>(m, per_op, attempts);
+            return hold_reader_options(o);
+          },
+          [](const std::string& mode, const ReaderOptions& options) {
+            const Mode m = mode == "double_read" ? Mode::double_read
+                           : mode == "none"      ? Mode::none
+                                                 : Mode::seqlock;
+            return std::make_unique<MmapReader>(m, reader_options_as<Options>(options));
           }};
 }
 

@@ -47,8 +47,13 @@ class MmapReader final : public Reader {
   static constexpr uint32_t kDefaultEntriesPerOp = 64;
   static constexpr uint32_t kDefaultMaxAttempts = 1000;
 
-  MmapReader(Mode mode, uint32_t entries_per_op, uint32_t max_attempts)
-      : mode_(mode), entries_per_op_(entries_per_op), max_attempts_(max_attempts) {}
+  struct Options {
+    uint32_t entries_per_op = kDefaultEntriesPerOp;
+    uint32_t max_attempts = kDefaultMaxAttempts;
+  };
+
+  MmapReader(Mode mode, Options options)
+      : mode_(mode), entries_per_op_(options.entries_per_op), max_attempts_(options.max_attempts) {}
   static ReaderDescriptor descriptor();
 
   std::string_view name() const override { return "mmap"; }

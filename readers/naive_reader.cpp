@@ -10,14 +10,17 @@ ReaderDescriptor NaiveReader::descriptor() {
   return {"naive",
           "bpf_map_lookup_elem per known key (keys) or get_next_key + lookup (dump)",
           {"keys", "dump"},
-          [](const std::string& mode, Fields& options) {
-            uint64_t max_steps = 0;
-            if (options.has("max_steps")) {
-              if (mode != "dump") options.fail("max_steps", "applies to mode dump only");
-              max_steps = options.integer("max_steps", 1, uint64_t{1} << 40);
+          [](const std::string& mode, Fields& fields) {
+            Options o;
+            if (fields.has("max_steps")) {
+              if (mode != "dump") fields.fail("max_steps", "applies to mode dump only");
+              o.max_steps = fields.integer("max_steps", 1, uint64_t{1} << 40);
             }
+            return hold_reader_options(o);
+          },
+          [](const std::string& mode, const ReaderOptions& options) {
             return std::make_unique<NaiveReader>(mode == "dump" ? Mode::dump : Mode::keys,
-                                                 max_steps);
+                                                 reader_options_as<Options>(options));
           }};
 }
 

@@ -27,8 +27,12 @@ class NaiveReader final : public Reader {
   enum class Mode { keys, dump };
   static constexpr uint32_t kIterationCapFactor = 4;
 
-  // max_steps 0: kIterationCapFactor × max_entries.
-  explicit NaiveReader(Mode mode, uint64_t max_steps = 0) : mode_(mode), max_steps_(max_steps) {}
+  struct Options {
+    uint64_t max_steps = 0;  // dump only; 0: kIterationCapFactor × max_entries
+  };
+
+  explicit NaiveReader(Mode mode) : NaiveReader(mode, Options{}) {}
+  NaiveReader(Mode mode, Options options) : mode_(mode), max_steps_(options.max_steps) {}
   static ReaderDescriptor descriptor();
 
   std::string_view name() const override { return "naive"; }

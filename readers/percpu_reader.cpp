@@ -39,11 +39,11 @@ class PercpuReader::SummingSink final : public PassSink {
   PassSink& out_;
 };
 
-PercpuReader::PercpuReader(Mode mode, uint32_t batch_size, uint32_t max_batch_size) : mode_(mode) {
+PercpuReader::PercpuReader(Mode mode, Options options) : mode_(mode) {
   if (mode == Mode::keys)
     inner_ = std::make_unique<NaiveReader>(NaiveReader::Mode::keys);
   else
-    inner_ = std::make_unique<BatchedReader>(batch_size, max_batch_size);
+    inner_ = std::make_unique<BatchedReader>(options);
 }
 
 PercpuReader::~PercpuReader() = default;
@@ -54,7 +54,7 @@ ReaderDescriptor PercpuReader::descriptor() {
           "version sums reported",
           {"keys", "batch"},
           [](const std::string& mode, Fields& options) {
-            if (mode != "batch") return std::make_unique<PercpuReader>(Mode::keys, 0, 0);
+            if (mode != "batch") return hold_reader_options(Options{});
             uint32_t batch = BatchedReader::kDefaultBatchSize;
             // Each field on its own (Fields::check): every mistake is reported.
             const bool batch_ok = options.check([&] {
@@ -70,7 +70,11 @@ ReaderDescriptor PercpuReader::descriptor() {
                 options.fail("max_batch_size",
                              fmt::format("{} is below batch_size {}", max_batch, batch));
               });
-            return std::make_unique<PercpuReader>(Mode::batch, batch, max_batch);
+            return hold_reader_options(Options{batch, max_batch});
+          },
+          [](const std::string& mode, const ReaderOptions& options) {
+            return std::make_unique<PercpuReader>(mode == "batch" ? Mode::batch : Mode::keys,
+                                                  reader_options_as<Options>(options));
           }};
 }
 

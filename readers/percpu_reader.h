@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "readers/batched_reader.h"
 #include "readers/reader.h"
 #include "readers/registry.h"
 
@@ -33,7 +34,10 @@ class PercpuReader final : public Reader {
  public:
   enum class Mode { keys, batch };
 
-  PercpuReader(Mode mode, uint32_t batch_size, uint32_t max_batch_size);
+  // Mode batch's batches (mode keys has no options).
+  using Options = BatchedReader::Options;
+
+  PercpuReader(Mode mode, Options options);
   ~PercpuReader() override;
   static ReaderDescriptor descriptor();
 

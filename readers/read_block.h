@@ -57,15 +57,28 @@ class ReadBlock {
     entries_ += n;
   }
   void end_op(uint64_t now) {
-    if (stretch_ != 0) [[unlikely]]
-      now = stretched(now);
     op_latency_[ops_++] = now - last_;
     last_ = now;
   }
   // Test-only (a reader's `test_slowdown:`): every op takes `factor` times
-  // as long, by busy-waiting after it, so a known slowdown can be injected
-  // to measure what `mapsla compare` detects. 1 is off.
+  // as long, so a known slowdown can be injected to measure what `mapsla
+  // compare` detects. 1 is off. Applied per block, out of the per-op path:
+  // apply_slowdown() (the sink calls it first thing in flush()) busy-waits
+  // for (factor - 1) × the block's time and stretches each op's latency
+  // and the block's time by `factor`, so figures and wall time are as if
+  // every op had taken `factor` times as long.
   void set_slowdown(double factor) { stretch_ = factor > 1.0 ? factor - 1.0 : 0.0; }
+  void apply_slowdown() {
+    if (stretch_ == 0 || ops_ == 0) return;
+    const uint64_t raw = last_ - start_;
+    const uint64_t until = last_ + static_cast<uint64_t>(static_cast<double>(raw) * stretch_);
+    while (now_ns() < until) {
+    }
+    const double factor = 1.0 + stretch_;
+    for (size_t i = 0; i < ops_; ++i)
+      op_latency_[i] = static_cast<uint64_t>(static_cast<double>(op_latency_[i]) * factor);
+    last_ = start_ + static_cast<uint64_t>(static_cast<double>(raw) * factor);
+  }
   size_t room() const { return ops_ >= capacity_ ? 0 : capacity_ - entries_; }
   bool full() const { return room() == 0; }
 
@@ -98,13 +111,6 @@ class ReadBlock {
   std::unique_ptr<std::byte[]> values_;
   std::unique_ptr<uint64_t[]> op_latency_;
   double stretch_ = 0;
-
-  uint64_t stretched(uint64_t now) const {
-    const uint64_t until = now + static_cast<uint64_t>(static_cast<double>(now - last_) * stretch_);
-    while (now < until)
-      now = now_ns();
-    return now;
-  }
 };
 
 // Receives a reader's blocks. flush() consumes the block (it is empty

@@ -16,6 +16,12 @@
 
 namespace mapsla {
 
+std::shared_ptr<const ReaderOptions> ReaderDescriptor::default_options(
+    const std::string& mode) const {
+  Fields none(YAML::Node(YAML::NodeType::Map), std::make_shared<const std::string>(""), "");
+  return parse(mode, none);
+}
+
 void ReaderRegistry::add(ReaderDescriptor descriptor) {
   if (find(descriptor.name)) throw std::logic_error("duplicate reader " + descriptor.name);
   descriptors_.push_back(std::move(descriptor));

@@ -77,15 +77,17 @@ RetryReader::RetryReader(Mode mode, Options options)
       rng_(now_ns() ^ reinterpret_cast<uintptr_t>(this)) {}
 
 ReaderDescriptor RetryReader::descriptor() {
-  return {"retry",
-          "naive + retries on ENOENT/EAGAIN/EBUSY (and, with retry_torn, on values whose "
-          "integrity check fails), exponential backoff with full jitter, "
-          "error-rate-widened base, max attempts, per-pass deadline",
-          {"keys", "dump"},
-          [](const std::string& mode, Fields& options) {
-            return std::make_unique<RetryReader>(mode == "dump" ? Mode::dump : Mode::keys,
-                                                 parse_options(options));
-          }};
+  return {
+      "retry",
+      "naive + retries on ENOENT/EAGAIN/EBUSY (and, with retry_torn, on values whose "
+      "integrity check fails), exponential backoff with full jitter, "
+      "error-rate-widened base, max attempts, per-pass deadline",
+      {"keys", "dump"},
+      [](const std::string&, Fields& fields) { return hold_reader_options(parse_options(fields)); },
+      [](const std::string& mode, const ReaderOptions& options) {
+        return std::make_unique<RetryReader>(mode == "dump" ? Mode::dump : Mode::keys,
+                                             reader_options_as<Options>(options));
+      }};
 }
 
 Applicability RetryReader::applies_to(const TargetSpec&) const {

@@ -22,11 +22,15 @@ ReaderDescriptor SnapshotReader::descriptor() {
           "reads twice and accepts a value only when both copies' CRC32C match (value), or "
           "snapshots the key set twice and re-reads keys whose version changed (pass)",
           {"value", "pass"},
-          [](const std::string& mode, Fields& options) {
-            const auto attempts =
-                static_cast<uint32_t>(options.integer("max_attempts", 1, 1000, 8));
+          [](const std::string&, Fields& fields) {
+            Options o;
+            o.max_attempts =
+                static_cast<uint32_t>(fields.integer("max_attempts", 1, 1000, o.max_attempts));
+            return hold_reader_options(o);
+          },
+          [](const std::string& mode, const ReaderOptions& options) {
             return std::make_unique<SnapshotReader>(mode == "pass" ? Mode::pass : Mode::value,
-                                                    attempts);
+                                                    reader_options_as<Options>(options));
           }};
 }
 

@@ -36,7 +36,11 @@ class SnapshotReader final : public Reader {
   // `pass` mode holds two copies of the key set; beyond this it does not apply.
   static constexpr uint64_t kMaxPassBytes = 1ull << 30;
 
-  SnapshotReader(Mode mode, uint32_t max_attempts) : mode_(mode), max_attempts_(max_attempts) {}
+  struct Options {
+    uint32_t max_attempts = 8;
+  };
+
+  SnapshotReader(Mode mode, Options options) : mode_(mode), max_attempts_(options.max_attempts) {}
   static ReaderDescriptor descriptor();
 
   std::string_view name() const override { return "snapshot"; }

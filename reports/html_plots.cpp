@@ -11,21 +11,6 @@
 namespace mapsla {
 namespace {
 
-// A string field in a gnuplot data file: double-quoted, no quote inside.
-std::string data_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text)
-    out += c == '"' ? '\'' : (c == '\n' || c == '\r') ? ' ' : c;
-  return out + "\"";
-}
-
-std::string id_safe(const std::string& text) {
-  std::string out;
-  for (char c : text)
-    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
-  return out;
-}
-
 constexpr const char* kPhaseNames[] = {"before", "during", "after"};
 
 const char* decade_label(int exponent) {  // 10^exponent seconds
@@ -108,62 +93,30 @@ PlotSpec cdf_plot(const Report& report, const Matrix& m, const std::string& cond
 }
 
 PlotSpec p99_plot(const Matrix& m) {
-  PlotSpec spec{"p99", "Op-latency P99 by condition and reader", std::nullopt, ""};
-  const std::vector<std::string> conditions = display_conditions(m);
-  const auto value = [](const MatrixRow& row, const std::string& condition) -> const MatrixEntry* {
-    const auto it = row.conditions.find(condition);
-    return it != row.conditions.end() && it->second.samples && it->second.p99_ns ? &it->second
-                                                                                 : nullptr;
-  };
-  // Only readers with a figure somewhere: gnuplot refuses a column of NaN.
-  std::vector<const MatrixRow*> rows;
+  ClusteredBars bars;
+  bars.file = "p99.dat";
+  bars.category_header = "condition";
+  bars.categories = display_conditions(m);
   for (const MatrixRow& row : m.rows)
-    if (std::any_of(conditions.begin(), conditions.end(),
-                    [&](const std::string& c) { return value(row, c) != nullptr; }))
-      rows.push_back(&row);
-  if (rows.empty()) {
-    spec.note = "No cell has op-latency samples.";
-    return spec;
-  }
-  std::string data = data_string("condition");
-  for (const MatrixRow* row : rows)
-    data += ' ' + data_string(row_label(*row));
-  data += '\n';
-  for (const std::string& condition : conditions) {
-    data += data_string(condition);
-    for (const MatrixRow* row : rows) {
-      const MatrixEntry* e = value(*row, condition);
-      data += e ? fmt::format(" {:.4f}", static_cast<double>(e->p99_ns) / 1e3) : " NaN";
+    bars.series.push_back(row_label(row));
+  for (const std::string& condition : bars.categories) {
+    auto& values = bars.values.emplace_back();
+    for (const MatrixRow& row : m.rows) {
+      const auto it = row.conditions.find(condition);
+      if (it != row.conditions.end() && it->second.samples && it->second.p99_ns)
+        values.push_back(static_cast<double>(it->second.p99_ns) / 1e3);
+      else
+        values.push_back(std::nullopt);
     }
-    data += '\n';
   }
-  // Values span decades (2 ns mmap copies next to a 1 s bpftool dump): a log
-  // axis from the decade below the smallest bar keeps every bar visible.
-  double smallest = 0;
-  for (const MatrixRow* row : rows)
-    for (const std::string& condition : conditions)
-      if (const MatrixEntry* e = value(*row, condition)) {
-        const double us = static_cast<double>(e->p99_ns) / 1e3;
-        if (smallest == 0 || us < smallest) smallest = us;
-      }
-  std::string series;
-  for (size_t i = 0; i < rows.size(); ++i)
-    series += fmt::format("{}'p99.dat' using {}:xtic(1) title columnheader({}) lt {} fs {}",
-                          i ? ", " : "", i + 2, i + 2, i + 1,
-                          i < 12 ? std::string("solid 0.85 border -1")
-                                 : fmt::format("pattern {} border -1", 1 + (i - 12) % 7));
-  PlotJob job;
-  job.width = std::max(900, 60 * static_cast<int>(conditions.size() * (rows.size() + 1)) / 2);
-  job.height = 460;
-  job.data.emplace_back("p99.dat", data);
-  job.script = fmt::format(
-      "set style data histogram\nset style histogram clustered gap 1\n"
-      "set logscale y\nset yrange [{:g}:*]\nset grid ytics mytics lc rgb '#d8d8d8'\n"
-      "set ylabel 'op P99 (µs, log)'\nset xtics rotate by -20\n"
-      "set key outside right top box\nset title {}\nplot {}\n",
-      std::pow(10.0, std::floor(std::log10(smallest))), Gnuplot::quote(spec.title), series);
-  spec.job = std::move(job);
-  return spec;
+  // Values span decades (2 ns mmap copies next to a 1 s bpftool dump): the
+  // log axis keeps every bar visible.
+  bars.value_format = "{:.4f}";
+  bars.ylabel = "op P99 (µs, log)";
+  bars.width_per_bar = 30;
+  bars.height = 460;
+  bars.nothing = "No cell has op-latency samples.";
+  return clustered_bars({"p99", "Op-latency P99 by condition and reader", std::nullopt, ""}, bars);
 }
 
 PlotSpec anomaly_plot(const Report& report) {
@@ -420,6 +373,74 @@ std::vector<PlotSpec> decision_plots(const nlohmann::json& decision) {
     out.push_back(std::move(spec));
   }
   return out;
+}
+
+std::string data_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text)
+    out += c == '"' ? '\'' : (c == '\n' || c == '\r') ? ' ' : c;
+  return out + "\"";
+}
+
+std::string id_safe(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return out;
+}
+
+PlotSpec clustered_bars(PlotSpec spec, const ClusteredBars& bars) {
+  const auto value = [&](size_t category, size_t series) -> std::optional<double> {
+    const auto& v = bars.values[category][series];
+    return v && *v > 0 ? v : std::nullopt;
+  };
+  std::vector<size_t> series;
+  double smallest = 0;
+  for (size_t s = 0; s < bars.series.size(); ++s) {
+    bool any = false;
+    for (size_t c = 0; c < bars.categories.size(); ++c)
+      if (const auto v = value(c, s)) {
+        any = true;
+        if (smallest == 0 || *v < smallest) smallest = *v;
+      }
+    if (any) series.push_back(s);
+  }
+  if (series.empty()) {
+    spec.note = bars.nothing;
+    return spec;
+  }
+  std::string data = data_string(bars.category_header);
+  for (size_t s : series)
+    data += ' ' + data_string(bars.series[s]);
+  data += '\n';
+  for (size_t c = 0; c < bars.categories.size(); ++c) {
+    data += data_string(bars.categories[c]);
+    for (size_t s : series) {
+      const auto v = value(c, s);
+      data += v ? " " + fmt::format(fmt::runtime(bars.value_format), *v) : " NaN";
+    }
+    data += '\n';
+  }
+  std::string plot;
+  for (size_t i = 0; i < series.size(); ++i)
+    plot += fmt::format("{}'{}' using {}:xtic(1) title columnheader({}) lt {} fs {}", i ? ", " : "",
+                        bars.file, i + 2, i + 2, i + 1,
+                        i < 12 ? std::string("solid 0.85 border -1")
+                               : fmt::format("pattern {} border -1", 1 + (i - 12) % 7));
+  PlotJob job;
+  job.width = std::max(
+      900, bars.width_per_bar * static_cast<int>(bars.categories.size() * (series.size() + 1)));
+  job.height = bars.height;
+  job.data.emplace_back(bars.file, data);
+  job.script = fmt::format(
+      "set style data histogram\nset style histogram clustered gap 1\n"
+      "set logscale y\nset yrange [{:g}:*]\nset grid ytics mytics lc rgb '#d8d8d8'\n"
+      "set ylabel {}\nset xtics rotate by -20\nset key outside right top box\n"
+      "set title {}\nplot {}\n",
+      std::pow(10.0, std::floor(std::log10(smallest))), Gnuplot::quote(bars.ylabel),
+      Gnuplot::quote(spec.title), plot);
+  spec.job = std::move(job);
+  return spec;
 }
 
 std::vector<PlotSpec> report_plots(const Report& report, const Matrix& matrix) {

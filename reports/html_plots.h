@@ -30,6 +30,31 @@ struct PlotSpec {
 
 std::vector<PlotSpec> report_plots(const Report& report, const Matrix& matrix);
 
+// Clustered bars on a log axis (the report's P99 plot, the fleet report's
+// plots): one cluster per category, one bar per series. A series with no
+// figure at all is left out (gnuplot refuses a column of NaN); the axis
+// starts at the decade below the smallest bar. No series left: `spec` gets
+// `nothing` as its note and no job.
+struct ClusteredBars {
+  std::string file;             // the data file's name ("p99.dat")
+  std::string category_header;  // the first column's header ("condition")
+  std::vector<std::string> categories;
+  std::vector<std::string> series;
+  // values[category][series]; nullopt or ≤ 0 (no bar on a log axis): none.
+  std::vector<std::vector<std::optional<double>>> values;
+  std::string value_format = "{:.6g}";  // of a value in the data file
+  std::string ylabel;
+  int width_per_bar = 40;  // the plot is max(900, this × categories × (series + 1)) wide
+  int height = 420;
+  std::string nothing;  // the note when no series has a figure
+};
+PlotSpec clustered_bars(PlotSpec spec, const ClusteredBars& bars);
+
+// A string field in a gnuplot data file: double-quoted, no quote inside.
+std::string data_string(const std::string& text);
+// `text` with every character but letters and digits replaced by '-' (an HTML id).
+std::string id_safe(const std::string& text);
+
 // One scatter per judged condition of a report's `decision` (reports/decision.h):
 // per-entry cost (x, log) against anomalies per million reads (y, log, the
 // bottom line standing for 0), each point labelled with its reader, the Pareto

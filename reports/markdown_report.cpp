@@ -15,7 +15,9 @@ std::string escape(const std::string& text) {
   return markdown_escape(text);
 }
 
-void table(std::string& out, const Table& t) {
+}  // namespace
+
+void markdown_table(std::string& out, const Table& t) {
   out += '|';
   for (const auto& h : t.header)
     out += ' ' + (h.empty() ? std::string(" ") : escape(h)) + " |";
@@ -30,8 +32,6 @@ void table(std::string& out, const Table& t) {
     out += '\n';
   }
 }
-
-}  // namespace
 
 std::string render_markdown(const Report& report) {
   const Environment& env = report.environment;
@@ -51,24 +51,24 @@ std::string render_markdown(const Report& report) {
                "over all repetitions.\n\n"
              : " and the anomalies counted over all repetitions; no condition is named "
                "`baseline`, so there are no ratios.\n\n";
-  table(out, summary_table(matrix, report.cells));
+  markdown_table(out, summary_table(matrix, report.cells));
 
   out +=
       "\n## Cells\n\nOp percentiles are the median of the repetitions' figures (the SLA "
       "gate's rule), the P99 with its bootstrap 95 % interval; P99.9 only where every "
       "repetition has 100 000 samples; max is the largest op of any repetition.\n\n";
-  table(out, cells_table(report));
+  markdown_table(out, cells_table(report));
 
   if (const Table phases = phase_table(report); !phases.rows.empty()) {
     out +=
         "\n## Fault phases\n\nOp P99 before, during and after each fault; recovery is when "
         "the op P99 over 100 ms came back within 1.2× the before phase's.\n\n";
-    table(out, phases);
+    markdown_table(out, phases);
   }
 
   if (const Table open_loop = open_loop_table(report); !open_loop.rows.empty()) {
     out += fmt::format("\n## Open loop\n\n{}\n\n", kOpenLoopExplanation);
-    table(out, open_loop);
+    markdown_table(out, open_loop);
   }
 
   out += "\n## Anomalies\n\nCount over all repetitions, with the rate per million reads.\n\n";
@@ -76,7 +76,7 @@ std::string render_markdown(const Report& report) {
   if (anomalies.rows.empty())
     out += "No cell has measurements.\n";
   else
-    table(out, anomalies);
+    markdown_table(out, anomalies);
 
   const auto reasons = cell_reasons(report);
   if (!reasons.empty()) {
@@ -92,13 +92,13 @@ std::string render_markdown(const Report& report) {
   }
 
   out += "\n## Environment\n\n";
-  table(out, environment_table(report));
+  markdown_table(out, environment_table(report));
   out += "\n## Kernel feature probe\n\n";
   const Table features = feature_table(env);
   if (features.rows.empty())
     out += "No probe recorded.\n";
   else
-    table(out, features);
+    markdown_table(out, features);
   return out;
 }
 

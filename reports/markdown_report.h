@@ -13,6 +13,10 @@ namespace mapsla {
 
 std::string render_markdown(const Report& report);
 
+// `t` as a Markdown table (right-aligned numeric columns), appended to `out`.
+struct Table;
+void markdown_table(std::string& out, const Table& t);
+
 class MarkdownReporter final : public Reporter {
  public:
   std::string name() const override { return "markdown"; }

@@ -8,6 +8,7 @@
 
 #include "reports/atomic_file.h"
 #include "reports/html_report.h"
+#include "reports/markdown_report.h"
 #include "reports/markup_escape.h"
 #include "reports/terminal_report.h"
 
@@ -92,22 +93,6 @@ void print_aligned(std::ostream& out, const Table& t) {
   }
 }
 
-void markdown_table(std::string& out, const Table& t) {
-  out += '|';
-  for (const auto& h : t.header)
-    out += ' ' + markdown_escape(h) + " |";
-  out += "\n|";
-  for (size_t i = 0; i < t.header.size(); ++i)
-    out += i < t.numeric.size() && t.numeric[i] ? " ---: |" : " --- |";
-  out += '\n';
-  for (const auto& row : t.rows) {
-    out += '|';
-    for (const auto& field : row)
-      out += ' ' + markdown_escape(field) + " |";
-    out += '\n';
-  }
-}
-
 std::string headline(const Fleet& fleet) {
   size_t incomplete = 0;
   for (const FleetCell& c : fleet.cells)
@@ -123,81 +108,30 @@ constexpr const char* kFigures =
     "input per metric is the one with the highest figure among the inputs that measured the "
     "cell, when they differ.";
 
-std::string data_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text)
-    out += c == '"' ? '\'' : (c == '\n' || c == '\r') ? ' ' : c;
-  return out + "\"";
-}
-
-std::string id_safe(const std::string& text) {
-  std::string out;
-  for (char c : text)
-    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
-  return out;
-}
-
 // Clustered bars, one cluster per cell of the condition and one bar per
-// input, on a log axis; inputs with no figure at all are left out (gnuplot
-// refuses a column of NaN).
+// input, on a log axis; inputs with no figure at all are left out.
 PlotSpec bars(const Fleet& fleet, const std::vector<const FleetCell*>& cells, PlotSpec spec,
               const std::string& ylabel, double scale, FleetMetric metric,
               const std::string& nothing) {
-  const auto value = [&](const FleetCell& cell, size_t input) -> std::optional<double> {
-    const InputCell& c = cell.inputs[input];
-    if (!c.measured()) return std::nullopt;
-    const std::optional<double> v = metric == FleetMetric::op_p99   ? c.op_p99_ns
-                                    : metric == FleetMetric::op_p50 ? c.op_p50_ns
-                                                                    : c.anomalies_per_million;
-    if (!v || *v <= 0) return std::nullopt;  // a log axis has no 0
-    return *v / scale;
-  };
-  std::vector<size_t> series;
-  double smallest = 0;
-  for (size_t i = 0; i < fleet.inputs.size(); ++i) {
-    bool any = false;
-    for (const FleetCell* cell : cells)
-      if (const auto v = value(*cell, i)) {
-        any = true;
-        if (smallest == 0 || *v < smallest) smallest = *v;
-      }
-    if (any) series.push_back(i);
-  }
-  if (series.empty()) {
-    spec.note = nothing;
-    return spec;
-  }
-  std::string data = data_string("cell");
-  for (size_t i : series)
-    data += ' ' + data_string(fleet.inputs[i].label);
-  data += '\n';
+  ClusteredBars b;
+  b.file = "bars.dat";
+  b.category_header = "cell";
+  for (const FleetInput& input : fleet.inputs)
+    b.series.push_back(input.label);
   for (const FleetCell* cell : cells) {
-    data += data_string(reader_text(*cell));
-    for (size_t i : series) {
-      const auto v = value(*cell, i);
-      data += v ? fmt::format(" {:.6g}", *v) : " NaN";
+    b.categories.push_back(reader_text(*cell));
+    auto& values = b.values.emplace_back();
+    for (const InputCell& c : cell->inputs) {
+      const std::optional<double> v = !c.measured()                   ? std::nullopt
+                                      : metric == FleetMetric::op_p99 ? c.op_p99_ns
+                                      : metric == FleetMetric::op_p50 ? c.op_p50_ns
+                                                                      : c.anomalies_per_million;
+      values.push_back(v ? std::optional<double>(*v / scale) : std::nullopt);
     }
-    data += '\n';
   }
-  std::string plot;
-  for (size_t s = 0; s < series.size(); ++s)
-    plot += fmt::format("{}'bars.dat' using {}:xtic(1) title columnheader({}) lt {} fs {}",
-                        s ? ", " : "", s + 2, s + 2, s + 1,
-                        s < 12 ? std::string("solid 0.85 border -1")
-                               : fmt::format("pattern {} border -1", 1 + (s - 12) % 7));
-  PlotJob job;
-  job.width = std::max(900, 40 * static_cast<int>(cells.size() * (series.size() + 1)));
-  job.height = 420;
-  job.data.emplace_back("bars.dat", data);
-  job.script = fmt::format(
-      "set style data histogram\nset style histogram clustered gap 1\n"
-      "set logscale y\nset yrange [{:g}:*]\nset grid ytics mytics lc rgb '#d8d8d8'\n"
-      "set ylabel {}\nset xtics rotate by -20\nset key outside right top box\n"
-      "set title {}\nplot {}\n",
-      std::pow(10.0, std::floor(std::log10(smallest))), Gnuplot::quote(ylabel),
-      Gnuplot::quote(spec.title), plot);
-  spec.job = std::move(job);
-  return spec;
+  b.ylabel = ylabel;
+  b.nothing = nothing;
+  return clustered_bars(std::move(spec), b);
 }
 
 }  // namespace

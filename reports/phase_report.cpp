@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "reports/json_report.h"
+#include "reports/report_tables.h"
 #include "reports/terminal_report.h"
 
 namespace mapsla {
@@ -19,21 +20,6 @@ RepetitionResult pooled(const std::vector<RepetitionResult>& repetitions) {
   for (const auto& r : repetitions)
     all.merge(r);
   return all;
-}
-
-std::string recovery_text(const CellResult& cell) {
-  if (cell.recovery.empty()) return "—";
-  uint64_t worst = 0;
-  size_t not_recovered = 0;
-  for (const Recovery& r : cell.recovery) {
-    if (!r.recovered)
-      ++not_recovered;
-    else
-      worst = std::max(worst, r.recovery_ns);
-  }
-  if (not_recovered == cell.recovery.size()) return "not within after";
-  const std::string text = format_ns(static_cast<double>(worst));
-  return not_recovered ? fmt::format("{} ({} not)", text, not_recovered) : text;
 }
 
 }  // namespace

@@ -186,6 +186,29 @@ RepetitionResult read_repetition(const At& r, size_t position) {
   return rep;
 }
 
+// The evidence summaries under details (each fault's, each window's, the
+// writer's; docs/report-schema.md, "details.faults"): a report that holds one
+// that is not a summary is refused, with its path.
+void check_summaries(const At& details) {
+  auto check = [](const At& holder) {
+    if (!holder.has("summary")) return;
+    const At summary = holder.field("summary");
+    try {
+      evidence_summary_from_json(summary.node());
+    } catch (const std::invalid_argument& e) {
+      summary.fail(e.what());
+    }
+  };
+  if (details.has("writer")) check(details.field("writer"));
+  if (!details.has("faults")) return;
+  for (const At& fault : details.field("faults").items()) {
+    check(fault);
+    if (fault.has("windows"))
+      for (const At& window : fault.field("windows").items())
+        check(window);
+  }
+}
+
 CellStatus read_status(const At& at) {
   const std::string s = at.str();
   for (CellStatus status :
@@ -208,7 +231,10 @@ CellResult read_cell(const At& c) {
     if (!r.has("op_latency_histogram")) r.field("op_latency_histogram");  // required here
     cell.repetitions.push_back(read_repetition(r, cell.repetitions.size()));
   }
-  if (c.has("details")) cell.details = c.field("details").object();
+  if (c.has("details")) {
+    check_summaries(c.field("details"));
+    cell.details = c.field("details").object();
+  }
   if (c.has("condition")) cell.condition = c.field("condition").str();
   if (c.has("phases")) {
     const At phases = c.field("phases");

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "reports/anomaly_classes.h"
 #include "reports/statistics.h"
@@ -26,7 +30,8 @@ std::string ns_text(double ns) {
   return format_ns(ns);
 }
 
-// Worst recovery over the repetitions, as the terminal's phase table says it.
+}  // namespace
+
 std::string recovery_text(const CellResult& cell) {
   if (cell.recovery.empty()) return "—";
   uint64_t worst = 0;
@@ -41,8 +46,6 @@ std::string recovery_text(const CellResult& cell) {
   const std::string text = ns_text(static_cast<double>(worst));
   return not_recovered ? fmt::format("{} ({} not)", text, not_recovered) : text;
 }
-
-}  // namespace
 
 std::string reader_label(const CellResult& cell) {
   return cell.mode.empty() ? cell.reader : cell.reader + " " + cell.mode;
@@ -214,157 +217,162 @@ namespace {
 
 using nlohmann::json;
 
-// Windows of the n-th fault of a cell (window scope), or none (run scope).
-const json* fault_windows(const CellResult& cell, size_t n) {
-  const auto& faults = cell.details.find("faults");
-  if (faults == cell.details.end() || !faults->is_array() || n >= faults->size()) return nullptr;
-  const auto windows = (*faults)[n].find("windows");
-  return windows == (*faults)[n].end() || !windows->is_array() ? nullptr : &*windows;
-}
-
-double number_at(const json& j, const json::json_pointer& at) {
-  return j.contains(at) && j[at].is_number() ? j[at].get<double>() : 0.0;
-}
-
 std::string percent_text(double ratio) {
   return fmt::format("{:.2f} %", ratio * 100);
 }
 
-std::string packet_loss_text(const std::vector<const CellResult*>& cells, size_t n) {
-  uint64_t windows = 0, within = 0, removed = 0, packets = 0, dropped = 0;
-  double requested = 0, tolerance_max = 0;
-  std::string impl, impl_reason;
-  bool reconciled = true, reconcile_known = false;
+std::string value_text(double v, EvidenceFigure::Format format) {
+  switch (format) {
+    case EvidenceFigure::Format::count:
+      return format_count(v);
+    case EvidenceFigure::Format::number:
+      return fmt::format("{:.0f}", v);
+    case EvidenceFigure::Format::percent:
+      return percent_text(v);
+  }
+  return "?";
+}
+
+// One figure pooled over windows (and cells): how it combines is its own.
+struct PooledFigure {
+  EvidenceFigure first;  // name, combine, format, unit, text of its first window
+  size_t seen = 0, trues = 0;
+  double sum = 0, total = 0, last = 0;
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
+  std::map<std::string, double> by_text;  // tally: windows; sum_by_text: sums
+
+  void add(const EvidenceFigure& f) {
+    if (!seen++) first = f;
+    sum += f.value;
+    total += f.total;
+    last = f.value;
+    lo = std::min(lo, f.value);
+    hi = std::max(hi, f.value);
+    trues += f.value != 0;
+    if (first.combine == EvidenceFigure::Combine::tally) by_text[f.text] += 1;
+    if (first.combine == EvidenceFigure::Combine::sum_by_text && !f.text.empty())
+      by_text[f.text] += f.value;
+  }
+
+  std::string text() const {
+    using C = EvidenceFigure::Combine;
+    const std::string& name = first.name;
+    const std::string unit = first.unit.empty() ? "" : " " + first.unit;
+    auto v = [&](double x) { return value_text(x, first.format); };
+    switch (first.combine) {
+      case C::sum:
+        return fmt::format("{} {}", v(sum), name);
+      case C::share:
+        return fmt::format("{} {} of {}{} = {}", name, v(sum), v(total), unit,
+                           total > 0 ? percent_text(sum / total) : "–");
+      case C::range:
+        return fmt::format("{} {}–{}{}", name, v(lo), v(hi), unit);
+      case C::max:
+        return fmt::format("{} ≤ {}{}", name, v(hi), unit);
+      case C::last:
+        return fmt::format("{} {}{}", name, v(last), unit);
+      case C::count_true:
+        return fmt::format("{} {}/{}", name, trues, seen);
+      case C::all_true:
+        return trues == seen ? name : first.text;
+      case C::tally: {
+        std::string out;
+        for (const auto& [what, count] : by_text)
+          out += fmt::format("{}{} {:.0f}×", out.empty() ? "" : ", ", what, count);
+        return fmt::format("{} {}", name, out);
+      }
+      case C::sum_by_text: {
+        std::string out;
+        for (const auto& [what, count] : by_text)
+          if (count != 0) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", what, v(count));
+        return fmt::format("{}: {}", name, out.empty() ? "none" : out);
+      }
+    }
+    return name;
+  }
+};
+
+// Figures pooled by name, in the order they first appear.
+class Pool {
+ public:
+  void add(const EvidenceSummary& s) {
+    if (headline_.empty()) headline_ = s.headline;
+    for (const EvidenceFigure& f : s.figures) {
+      auto it = std::find_if(figures_.begin(), figures_.end(),
+                             [&](const PooledFigure& p) { return p.first.name == f.name; });
+      if (it == figures_.end()) it = figures_.insert(figures_.end(), PooledFigure{});
+      it->add(f);
+    }
+  }
+  const std::string& headline() const { return headline_; }
+  std::vector<std::string> figures() const {
+    std::vector<std::string> out;
+    for (const PooledFigure& f : figures_)
+      out.push_back(f.text());
+    return out;
+  }
+
+ private:
+  std::string headline_;
+  std::vector<PooledFigure> figures_;
+};
+
+// The summary stored at `j` (under `summary`), or nothing when there is none
+// or it is not one.
+std::optional<EvidenceSummary> summary_in(const json& j) {
+  if (!j.is_object() || !j.contains("summary")) return std::nullopt;
+  try {
+    return evidence_summary_from_json(j["summary"]);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+}
+
+// What the n-th fault of a scenario achieved, from the summaries of its
+// windows (window scope) or of its run (run scope) in every cell, then the
+// writer's, pooled; nullopt when no cell has either.
+std::optional<std::string> fault_text(const std::vector<const CellResult*>& cells, size_t n) {
+  Pool fault, writer;
+  size_t windows = 0, summaries = 0;
+  bool run_scope = false, run_fault = false, run_evidence = false;
   for (const CellResult* cell : cells) {
-    if (const json* ws = fault_windows(*cell, n))
+    if (const auto w = cell->details.find("writer"); w != cell->details.end())
+      if (const auto s = summary_in(*w)) writer.add(*s);
+    const auto faults = cell->details.find("faults");
+    if (faults == cell->details.end() || !faults->is_array() || n >= faults->size()) continue;
+    const json& f = (*faults)[n];
+    if (const auto ws = f.find("windows"); ws != f.end() && ws->is_array()) {
       for (const json& w : *ws) {
-        if (!w.contains("gone")) continue;
-        const json& gone = w["gone"];
         ++windows;
-        if (impl.empty()) {
-          impl = gone.value("impl", "?");
-          impl_reason = gone.value("impl_reason", "");
+        if (const auto s = summary_in(w)) {
+          fault.add(*s);
+          ++summaries;
         }
-        const json& ratio =
-            gone.contains("ratio_while_active") ? gone["ratio_while_active"] : json();
-        if (ratio.is_object()) {
-          packets += ratio.value("n", uint64_t{0});
-          dropped += ratio.value("dropped", uint64_t{0});
-          requested = ratio.value("requested", 0.0);
-          tolerance_max = std::max(tolerance_max, ratio.value("tolerance", 0.0));
-          within += ratio.value("within_tolerance", false);
-        }
-        removed += gone.value("gone", false);
       }
-    const auto writer = cell->details.find("writer");
-    if (writer != cell->details.end() && writer->contains("reconciled")) {
-      reconcile_known = true;
-      reconciled = reconciled && (*writer)["reconciled"].get<bool>();
-    }
-  }
-  if (!windows) return "no window ran";
-  std::string text = fmt::format(
-      "{}{} · {} windows · dropped {} of {} packets = {} (requested {}, "
-      "tolerance ≤ ±{}) · {}/{} windows within tolerance · injector "
-      "removed {}/{}",
-      impl, impl_reason.empty() ? "" : " (" + impl_reason + ")", windows,
-      format_count(static_cast<double>(dropped)), format_count(static_cast<double>(packets)),
-      packets ? percent_text(static_cast<double>(dropped) / static_cast<double>(packets)) : "–",
-      percent_text(requested), percent_text(tolerance_max), within, windows, removed, windows);
-  if (reconcile_known)
-    text += reconciled ? " · flows reconciled (sent − dropped = counted)"
-                       : " · flows NOT reconciled (details.writer.reconcile)";
-  return text;
-}
-
-std::string cpu_stress_text(const std::vector<const CellResult*>& cells, size_t n) {
-  uint64_t windows = 0, left = 0;
-  double load_min = 1e9, load_max = 0, bogo = 0;
-  std::string method, cpus;
-  std::map<std::string, uint64_t> stopped_by;
-  for (const CellResult* cell : cells) {
-    const json* ws = fault_windows(*cell, n);
-    if (!ws) continue;
-    for (const json& w : *ws) {
-      if (!w.contains("active")) continue;
-      ++windows;
-      const json& active = w["active"];
-      const double load = active.value("load_observed_percent", 0.0);
-      load_min = std::min(load_min, load);
-      load_max = std::max(load_max, load);
-      if (cpus.empty() && active.contains("cpus")) cpus = active["cpus"].dump();
-      if (w.contains("gone")) {
-        const json& gone = w["gone"];
-        ++stopped_by[gone.value("stopped_by", "?")];
-        left += gone.value("processes_left", uint64_t{0});
-        if (gone.contains("metrics") && gone["metrics"].is_array())
-          for (const json& m : gone["metrics"]) {
-            if (method.empty()) method = m.value("stressor", "");
-            bogo += m.value("bogo_ops", 0.0);
-          }
+    } else {
+      run_fault = true;
+      run_evidence = run_evidence || f.contains("active");
+      if (const auto s = summary_in(f); s && !run_scope) {
+        fault.add(*s);  // shared by every cell of the scenario: once
+        ++summaries;
+        run_scope = true;
       }
     }
   }
-  if (!windows) return "no window ran";
-  std::string stops;
-  for (const auto& [how, count] : stopped_by)
-    stops += fmt::format("{}{} {}×", stops.empty() ? "" : ", ", how, count);
-  return fmt::format(
-      "stress-ng {} on CPUs {} · {} windows · load observed {:.0f}–{:.0f} % · {} bogo-ops · "
-      "stopped by {} · {} processes left",
-      method.empty() ? "?" : method, cpus, windows, load_min, load_max, format_count(bogo), stops,
-      left);
-}
-
-std::string map_pressure_text(const std::vector<const CellResult*>& cells, size_t n) {
-  uint64_t windows = 0;
-  double inserts = 0, evictions = 0;
-  std::string source;
-  std::map<std::string, double> failures;
-  for (const CellResult* cell : cells) {
-    const json* ws = fault_windows(*cell, n);
-    if (!ws) continue;
-    for (const json& w : *ws) {
-      if (!w.contains("gone")) continue;
-      ++windows;
-      // The fault's counters over the whole window, taken when it stopped.
-      const json& gone = w["gone"];
-      const json& c = gone.contains("counters_at_stop") ? gone["counters_at_stop"] : gone;
-      inserts += number_at(c, "/inserts"_json_pointer);
-      evictions += number_at(c, "/evictions"_json_pointer);
-      if (source.empty() && c.contains("evictions_source"))
-        source = c.contains("evictions_kernel") && !c["evictions_kernel"].is_null()
-                     ? "kernel count"
-                     : "observed, a lower bound";
-      if (c.contains("failures") && c["failures"].is_object())
-        for (const auto& [name, count] : c["failures"].items())
-          if (count.is_number()) failures[name] += count.get<double>();
-    }
+  if (!summaries) {
+    if (windows || run_evidence) return std::nullopt;  // evidence, but no summary of it
+    return std::string(run_fault ? "no evidence recorded" : "no window ran");
   }
-  if (!windows) return "no window ran";
-  std::string failed;
-  for (const auto& [name, count] : failures)
-    failed += fmt::format("{}{} {}", failed.empty() ? "" : ", ", name, format_count(count));
-  return fmt::format("{} windows · {} inserts · failures: {} · {} evictions{}", windows,
-                     format_count(inserts), failed.empty() ? "none" : failed,
-                     format_count(evictions), source.empty() ? "" : " (" + source + ")");
-}
-
-std::string cross_numa_text(const std::vector<const CellResult*>& cells, size_t n) {
-  for (const CellResult* cell : cells) {
-    const auto& faults = cell->details.find("faults");
-    if (faults == cell->details.end() || n >= faults->size() || !(*faults)[n].contains("active"))
-      continue;
-    const json& a = (*faults)[n]["active"];
-    return fmt::format(
-        "readers on node {}, map on node {} (BPF_F_NUMA_NODE kept: {}) · distance "
-        "{} · topology {}",
-        a.value("reader_node", -1), a.value("map_node_requested", -1),
-        a.value("map_flags_numa_node", false) ? "yes" : "no",
-        a.contains("distance") ? a["distance"].dump() : "?",
-        a.contains("topology") ? a["topology"].dump() : "?");
-  }
-  return "no evidence recorded";
+  // headline · N windows · the fault's figures · the writer's.
+  std::vector<std::string> parts;
+  if (!fault.headline().empty()) parts.push_back(fault.headline());
+  if (!run_scope) parts.push_back(fmt::format("{} windows", summaries));
+  for (std::string& part : fault.figures())
+    parts.push_back(std::move(part));
+  for (std::string& part : writer.figures())
+    parts.push_back(std::move(part));
+  return fmt::format("{}", fmt::join(parts, " · "));
 }
 
 }  // namespace
@@ -391,16 +399,8 @@ Table fault_table(const Report& report) {
         text = skipped == cells.end()
                    ? "no cell ran"
                    : fmt::format("{}: {}", to_string((*skipped)->status), (*skipped)->reason);
-      } else if (kind == "packet_loss") {
-        text = packet_loss_text(cells, n);
-      } else if (kind == "cpu_stress") {
-        text = cpu_stress_text(cells, n);
-      } else if (kind == "map_pressure") {
-        text = map_pressure_text(cells, n);
-      } else if (kind == "cross_numa") {
-        text = cross_numa_text(cells, n);
       } else {
-        text = "see details.faults in report.json";
+        text = fault_text(cells, n).value_or("see details.faults in report.json");
       }
       t.rows.push_back({scenario.name, kind, std::move(text)});
     }

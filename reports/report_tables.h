@@ -26,6 +26,9 @@ struct Table {
 };
 
 std::string reader_label(const CellResult& cell);  // "naive keys"
+// A phased cell's worst recovery over its repetitions ("12 ms", "12 ms (1 not)",
+// "not within after"; "—" without phases).
+std::string recovery_text(const CellResult& cell);
 
 // cell_statistics(cell) (reports/statistics.h), computed once per cell of a
 // report however many renderers ask: its bootstrap is the costliest step of
@@ -50,15 +53,13 @@ Table anomaly_table(const Report& report);  // counts and rates per million, per
 // One row per cell with phases: op P99 (pooled) before, during and after the
 // fault, during ÷ before, and the worst recovery time; no rows without phases.
 Table phase_table(const Report& report);
-// One row per scenario and fault: what the fault achieved, summed over every
-// window of every cell of the scenario (the evidence in details.faults,
-// docs/scenarios.md): packet_loss's implementation and why it was chosen,
-// packets dropped of those seen, the observed ratio against the requested
-// one and its tolerance check, whether the injector was gone and whether the
-// flow counts reconciled; cpu_stress's stress-ng command, observed load,
-// bogo-ops and how it stopped; map_pressure's inserts, failures and
-// evictions; cross_numa's placement. A fault whose cells were all skipped
-// says why. No rows when no scenario has faults.
+// One row per scenario and fault: what the fault achieved, pooled over every
+// window of every cell of the scenario from the `summary` each fault stores
+// beside its evidence (EvidenceSummary, reports/result.h; docs/report-schema.md,
+// "details.faults"), then the writer's summary (a traffic writer's flows
+// reconciled). Knows no fault: the headline, the number of windows (window
+// scope), then each figure pooled the way it says. A fault whose cells were
+// all skipped says why. No rows when no scenario has faults.
 Table fault_table(const Report& report);
 Table environment_table(const Report& report);
 Table feature_table(const Environment& environment);

@@ -106,6 +106,48 @@ struct Recovery {
   uint64_t windows_judged = 0;       // windows with enough ops to judge
 };
 
+// What a fault (or a writer) achieved in one window or run, in a shape the
+// reports can pool and print without knowing the fault: a headline and named
+// figures, each saying how it pools over windows and cells. The harness fills
+// it from the fault's evidence (FaultDescriptor::summarize); report.json holds
+// it under `summary` beside the evidence it sums up (docs/report-schema.md,
+// "details.faults").
+struct EvidenceFigure {
+  // How a figure pools over windows (and printed, after pooling):
+  //   sum          the sum: "1.5k bogo-ops" (value, then name)
+  //   share        value is a part of total, both summed:
+  //                "dropped 1.3k of 40.0k packets = 3.28 %"
+  //   range        lowest–highest: "load observed 97–99 %"
+  //   max          the highest: "tolerance ≤ 0.40 %"
+  //   last         the last one: "requested 2.00 %"
+  //   count_true   value ≠ 0 in how many: "injector removed 3/3"
+  //   all_true     name when value ≠ 0 in all, else `text`
+  //   tally        windows per `text`: "stopped by SIGINT 2×"
+  //   sum_by_text  value summed per `text`: "failures: E2BIG 6" ("none" when all 0)
+  enum class Combine { sum, share, range, max, last, count_true, all_true, tally, sum_by_text };
+  // How a value prints: count (1.5k), number (97), percent (value is a
+  // ratio: 2.00 %).
+  enum class Format { count, number, percent };
+
+  std::string name;
+  Combine combine = Combine::sum;
+  Format format = Format::count;
+  double value = 0;
+  double total = 0;  // share: the whole that value is a part of
+  std::string text;  // tally, sum_by_text: what is counted; all_true: said when not all true
+  std::string unit;  // printed after the value ("packets", "%")
+};
+
+struct EvidenceSummary {
+  std::string headline;  // the first window's is printed ("stress-ng cpu on CPUs [0]")
+  std::vector<EvidenceFigure> figures;
+  bool empty() const { return headline.empty() && figures.empty(); }
+};
+
+nlohmann::json to_json(const EvidenceSummary& summary);
+// std::invalid_argument naming the member when `j` is not a summary.
+EvidenceSummary evidence_summary_from_json(const nlohmann::json& j);
+
 enum class CellStatus { ok, not_applicable, skipped, failed };
 std::string to_string(CellStatus status);
 

@@ -116,6 +116,37 @@ GroupCpu group_cpu(pid_t pgid) {
   return out;
 }
 
+using Combine = EvidenceFigure::Combine;
+using Format = EvidenceFigure::Format;
+
+// One window: stress-ng's stressor and CPUs, the load observed, its bogo-ops,
+// how it stopped and what was left of it.
+EvidenceSummary summarize_window(const nlohmann::json& window) {
+  EvidenceSummary s;
+  if (!window.contains("active")) return s;
+  const nlohmann::json& active = window["active"];
+  const nlohmann::json gone = window.value("gone", nlohmann::json::object());
+  std::string method;
+  double bogo = 0;
+  if (gone.contains("metrics") && gone["metrics"].is_array())
+    for (const nlohmann::json& m : gone["metrics"]) {
+      if (method.empty()) method = m.value("stressor", "");
+      bogo += m.value("bogo_ops", 0.0);
+    }
+  s.headline = fmt::format("stress-ng {} on CPUs {}", method.empty() ? "?" : method,
+                           active.contains("cpus") ? active["cpus"].dump() : "");
+  s.figures.push_back({"load observed", Combine::range, Format::number,
+                       active.value("load_observed_percent", 0.0), 0, "", "%"});
+  s.figures.push_back({"bogo-ops", Combine::sum, Format::count, bogo});
+  if (window.contains("gone")) {
+    s.figures.push_back(
+        {"stopped by", Combine::tally, Format::count, 1, 0, gone.value("stopped_by", "?")});
+    s.figures.push_back(
+        {"processes left", Combine::sum, Format::count, gone.value("processes_left", 0.0)});
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string CpuStressFault::method_name(Method method) {
@@ -136,15 +167,18 @@ nlohmann::json Options::to_json() const {
 }
 
 FaultDescriptor CpuStressFault::descriptor() {
-  return {"cpu_stress",
-          "stress-ng workers on the reader's CPUs (or chosen ones), bounded by --timeout",
-          parse_options,
-          unavailable_reason,
-          [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
-            return std::make_unique<CpuStressFault>(spec, context);
-          },
-          FaultScope::window,
-          {}};
+  FaultDescriptor d{
+      "cpu_stress",
+      "stress-ng workers on the reader's CPUs (or chosen ones), bounded by --timeout",
+      parse_options,
+      unavailable_reason,
+      [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
+        return std::make_unique<CpuStressFault>(spec, context);
+      },
+      FaultScope::window,
+      {}};
+  d.summarize = summarize_window;
+  return d;
 }
 
 std::vector<std::string> CpuStressFault::command(const Options& o, const std::vector<int>& cpus,

@@ -92,6 +92,20 @@ std::string kernel_cmdline() {
   return line;
 }
 
+// The run: where the readers and the map were, and how far apart.
+EvidenceSummary summarize_run(const nlohmann::json& run) {
+  EvidenceSummary s;
+  if (!run.contains("active")) return s;
+  const nlohmann::json& a = run["active"];
+  s.headline = fmt::format(
+      "readers on node {}, map on node {} (BPF_F_NUMA_NODE kept: {}) · distance {} · topology {}",
+      a.value("reader_node", -1), a.value("map_node_requested", -1),
+      a.value("map_flags_numa_node", false) ? "yes" : "no",
+      a.contains("distance") ? a["distance"].dump() : "?",
+      a.contains("topology") ? a["topology"].dump() : "?");
+  return s;
+}
+
 }  // namespace
 
 nlohmann::json Options::to_json() const {
@@ -100,15 +114,18 @@ nlohmann::json Options::to_json() const {
 }
 
 FaultDescriptor CrossNumaFault::descriptor() {
-  return {"cross_numa",
-          "reader threads on NUMA node A, the map's memory on node B (BPF_F_NUMA_NODE)",
-          parse_options,
-          unavailable_reason,
-          [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
-            return std::make_unique<CrossNumaFault>(spec, context);
-          },
-          FaultScope::run,
-          shape};
+  FaultDescriptor d{
+      "cross_numa",
+      "reader threads on NUMA node A, the map's memory on node B (BPF_F_NUMA_NODE)",
+      parse_options,
+      unavailable_reason,
+      [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
+        return std::make_unique<CrossNumaFault>(spec, context);
+      },
+      FaultScope::run,
+      shape};
+  d.summarize = summarize_run;
+  return d;
 }
 
 CrossNumaFault::CrossNumaFault(const FaultSpec& spec, const FaultContext& context)

@@ -28,6 +28,7 @@
 #include "core/bpf/features.h"
 #include "core/util/yaml_fields.h"
 #include "model/scenario.h"
+#include "reports/result.h"
 
 namespace mapsla {
 
@@ -89,6 +90,10 @@ struct FaultDescriptor {
   // its writer), empty when it can. Checked when the file is loaded, so the
   // mistake is FILE:LINE and exit 2, not a failed cell.
   std::function<std::string(const FaultSpec& spec, const Scenario& scenario)> conflicts;
+  // What one activation achieved, from its evidence (`active`, `gone`: a
+  // window's object of details.faults[n].windows, or a run fault's own), for
+  // the reports' fault table. Stored beside the evidence as `summary`.
+  std::function<EvidenceSummary(const nlohmann::json& evidence)> summarize;
 };
 
 class FaultRegistry {

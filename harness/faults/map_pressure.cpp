@@ -58,6 +58,38 @@ void sleep_until_ns(uint64_t deadline) {
   }
 }
 
+using Combine = EvidenceFigure::Combine;
+using Format = EvidenceFigure::Format;
+
+// One window: the fault's inserts, failures by errno and evictions over the
+// whole window (its counters when it stopped), and where the evictions come from.
+EvidenceSummary summarize_window(const nlohmann::json& window) {
+  EvidenceSummary s;
+  if (!window.contains("gone")) return s;
+  const nlohmann::json& gone = window["gone"];
+  const nlohmann::json& c = gone.contains("counters_at_stop") ? gone["counters_at_stop"] : gone;
+  auto number = [&](const char* key) {
+    return c.contains(key) && c[key].is_number() ? c[key].get<double>() : 0.0;
+  };
+  s.figures.push_back({"inserts", Combine::sum, Format::count, number("inserts")});
+  bool failed = false;
+  if (c.contains("failures") && c["failures"].is_object())
+    for (const auto& [name, count] : c["failures"].items())
+      if (count.is_number()) {
+        s.figures.push_back(
+            {"failures", Combine::sum_by_text, Format::count, count.get<double>(), 0, name});
+        failed = true;
+      }
+  if (!failed) s.figures.push_back({"failures", Combine::sum_by_text, Format::count, 0});
+  std::string source;
+  if (c.contains("evictions_source"))
+    source = c.contains("evictions_kernel") && !c["evictions_kernel"].is_null()
+                 ? " (kernel count)"
+                 : " (observed, a lower bound)";
+  s.figures.push_back({"evictions" + source, Combine::sum, Format::count, number("evictions")});
+  return s;
+}
+
 }  // namespace
 
 nlohmann::json Options::to_json() const {
@@ -68,25 +100,27 @@ nlohmann::json Options::to_json() const {
 }
 
 FaultDescriptor MapPressureFault::descriptor() {
-  return {"map_pressure",
-          "a thread keeps more keys than the map holds: LRU evictions, E2BIG, churn",
-          parse_options,
-          [](const FaultSpec&, const KernelFeatures&) { return std::string(); },
-          [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
-            return std::make_unique<MapPressureFault>(spec, context);
-          },
-          FaultScope::window,
-          {},
-          [](const FaultSpec&, const Scenario& scenario) -> std::string {
-            const MapSpec& map = scenario.map;
-            if (map.kind != MapKind::hash && map.kind != MapKind::lru_hash)
-              return fmt::format(
-                  "map_pressure needs a hash or lru_hash map (this scenario's is {})",
-                  to_string(map.kind));
-            if (scenario.writer.pattern == WriterPattern::locked)
-              return "map_pressure cannot write spin-locked values (writer pattern locked)";
-            return {};
-          }};
+  FaultDescriptor d{
+      "map_pressure",
+      "a thread keeps more keys than the map holds: LRU evictions, E2BIG, churn",
+      parse_options,
+      [](const FaultSpec&, const KernelFeatures&) { return std::string(); },
+      [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
+        return std::make_unique<MapPressureFault>(spec, context);
+      },
+      FaultScope::window,
+      {},
+      [](const FaultSpec&, const Scenario& scenario) -> std::string {
+        const MapSpec& map = scenario.map;
+        if (map.kind != MapKind::hash && map.kind != MapKind::lru_hash)
+          return fmt::format("map_pressure needs a hash or lru_hash map (this scenario's is {})",
+                             to_string(map.kind));
+        if (scenario.writer.pattern == WriterPattern::locked)
+          return "map_pressure cannot write spin-locked values (writer pattern locked)";
+        return {};
+      }};
+  d.summarize = summarize_window;
+  return d;
 }
 
 MapPressureFault::MapPressureFault(const FaultSpec& spec, const FaultContext& context)

@@ -92,6 +92,33 @@ LossCounters minus(const LossCounters& a, const LossCounters& b) {
   return {a.passed - b.passed, a.dropped - b.dropped, a.other - b.other};
 }
 
+using Combine = EvidenceFigure::Combine;
+using Format = EvidenceFigure::Format;
+
+// One window: the implementation and why, packets dropped of those seen
+// while active against the requested ratio and its tolerance, the injector gone.
+EvidenceSummary summarize_window(const nlohmann::json& window) {
+  EvidenceSummary s;
+  if (!window.contains("gone")) return s;
+  const nlohmann::json& gone = window["gone"];
+  const std::string reason = gone.value("impl_reason", "");
+  s.headline = gone.value("impl", "?") + (reason.empty() ? "" : " (" + reason + ")");
+  const nlohmann::json ratio = gone.value("ratio_while_active", nlohmann::json());
+  if (ratio.is_object()) {
+    s.figures.push_back({"dropped", Combine::share, Format::count, ratio.value("dropped", 0.0),
+                         ratio.value("n", 0.0), "", "packets"});
+    s.figures.push_back(
+        {"requested", Combine::last, Format::percent, ratio.value("requested", 0.0)});
+    s.figures.push_back(
+        {"tolerance", Combine::max, Format::percent, ratio.value("tolerance", 0.0)});
+    s.figures.push_back({"within tolerance", Combine::count_true, Format::count,
+                         ratio.value("within_tolerance", false) ? 1.0 : 0.0});
+  }
+  s.figures.push_back({"injector removed", Combine::count_true, Format::count,
+                       gone.value("gone", false) ? 1.0 : 0.0});
+  return s;
+}
+
 }  // namespace
 
 LossChain Options::chain() const {
@@ -119,22 +146,25 @@ nlohmann::json Options::to_json() const {
 }
 
 FaultDescriptor PacketLossFault::descriptor() {
-  return {"packet_loss",
-          "drops the traffic writer's packets (netem, or a seeded eBPF tc program)",
-          parse_options,
-          unavailable_reason,
-          [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
-            return std::make_unique<PacketLossFault>(spec, context);
-          },
-          FaultScope::window,
-          {},
-          [](const FaultSpec&, const Scenario& scenario) -> std::string {
-            if (scenario.writer.driver == "traffic") return {};
-            return fmt::format(
-                "packet_loss drops the traffic writer's packets: the scenario needs "
-                "`writer: {{driver: traffic}}` (its writer is `{}`)",
-                scenario.writer.driver);
-          }};
+  FaultDescriptor d{
+      "packet_loss",
+      "drops the traffic writer's packets (netem, or a seeded eBPF tc program)",
+      parse_options,
+      unavailable_reason,
+      [](const FaultSpec& spec, const FaultContext& context) -> std::unique_ptr<Fault> {
+        return std::make_unique<PacketLossFault>(spec, context);
+      },
+      FaultScope::window,
+      {},
+      [](const FaultSpec&, const Scenario& scenario) -> std::string {
+        if (scenario.writer.driver == "traffic") return {};
+        return fmt::format(
+            "packet_loss drops the traffic writer's packets: the scenario needs "
+            "`writer: {{driver: traffic}}` (its writer is `{}`)",
+            scenario.writer.driver);
+      }};
+  d.summarize = summarize_window;
+  return d;
 }
 
 PacketLossFault::Impl PacketLossFault::resolve(const Options& options,

@@ -53,6 +53,9 @@ nlohmann::json combine_writer_stats(const WriterDescriptor& writer,
     if (known) out[flag] = all;
   }
   if (per_repetition.size() > 1) out["repetitions"] = per_repetition;
+  if (writer.summarize)
+    if (const EvidenceSummary summary = writer.summarize(out); !summary.empty())
+      out["summary"] = to_json(summary);
   return out;
 }
 

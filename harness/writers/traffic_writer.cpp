@@ -79,6 +79,18 @@ nlohmann::json link_counters(const std::string& netns, const std::string& dev) {
           {"tx_dropped", stats["tx"].value("dropped", 0)}};
 }
 
+// Whether every flow reconciled (sent − dropped = counted) in every repetition.
+EvidenceSummary summarize_stats(const nlohmann::json& stats) {
+  EvidenceSummary s;
+  const auto it = stats.find("reconciled");
+  if (it == stats.end() || !it->is_boolean()) return s;
+  s.figures.push_back({"flows reconciled (sent − dropped = counted)",
+                       EvidenceFigure::Combine::all_true, EvidenceFigure::Format::count,
+                       it->get<bool>() ? 1.0 : 0.0, 0,
+                       "flows NOT reconciled (details.writer.reconcile)"});
+  return s;
+}
+
 }  // namespace
 
 nlohmann::json TrafficWriter::Options::to_json() const {
@@ -86,23 +98,26 @@ nlohmann::json TrafficWriter::Options::to_json() const {
 }
 
 WriterDescriptor TrafficWriter::descriptor() {
-  return {"traffic",
-          "UDP flows between two network namespaces over a veth; a tc ingress program "
-          "(cls_bpf) counts each flow's packets into its key",
-          {WriterPattern::inplace, WriterPattern::replace, WriterPattern::seqlock},
-          {MapKind::hash, MapKind::lru_hash, MapKind::array},
-          parse_options,
-          [](const WriterContext& context) { return std::make_unique<TrafficWriter>(context); },
-          [](const Scenario&, const KernelFeatures& features) -> std::string {
-            if (!features.net_namespaces.available) return features.net_namespaces.detail;
-            if (!features.cls_bpf.available) return features.cls_bpf.detail;
-            if (!features.traffic_counter.available) return features.traffic_counter.detail;
-            return {};
-          },
-          check_rules,
-          {"sent", "counted", "bytes_counted", "other_packets", "write_failed", "send_retries",
-           "updates", "dropped"},
-          {"reconciled"}};
+  WriterDescriptor d{
+      "traffic",
+      "UDP flows between two network namespaces over a veth; a tc ingress program "
+      "(cls_bpf) counts each flow's packets into its key",
+      {WriterPattern::inplace, WriterPattern::replace, WriterPattern::seqlock},
+      {MapKind::hash, MapKind::lru_hash, MapKind::array},
+      parse_options,
+      [](const WriterContext& context) { return std::make_unique<TrafficWriter>(context); },
+      [](const Scenario&, const KernelFeatures& features) -> std::string {
+        if (!features.net_namespaces.available) return features.net_namespaces.detail;
+        if (!features.cls_bpf.available) return features.cls_bpf.detail;
+        if (!features.traffic_counter.available) return features.traffic_counter.detail;
+        return {};
+      },
+      check_rules,
+      {"sent", "counted", "bytes_counted", "other_packets", "write_failed", "send_retries",
+       "updates", "dropped"},
+      {"reconciled"}};
+  d.summarize = summarize_stats;
+  return d;
 }
 
 TrafficWriter::TrafficWriter(const WriterContext& context)

@@ -15,6 +15,7 @@
 #include "harness/target_map.h"
 #include "model/scenario.h"
 #include "model/version_board.h"
+#include "reports/result.h"
 
 namespace mapsla {
 
@@ -62,6 +63,10 @@ struct WriterDescriptor {
   // assert a property (true only when true in every repetition).
   std::vector<std::string> counters;
   std::vector<std::string> flags;
+  // Optional: what the writer's combined stats prove (a traffic writer's
+  // flows reconciled), for the reports' fault table; stored as the stats'
+  // `summary`.
+  std::function<EvidenceSummary(const nlohmann::json& stats)> summarize;
 };
 
 // A writer's report entry for a run: each repetition has a writer of its own

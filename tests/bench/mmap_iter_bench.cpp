@@ -29,7 +29,7 @@ void pass(Reader& reader, Oracle& oracle) {
 void mmap_strategy(benchmark::State& state, MmapReader::Mode mode, WriterPattern pattern) {
   BenchMap& b = bench_map(MapKind::array);
   if (!b.error.empty()) return state.SkipWithError(b.error.c_str());
-  MmapReader reader(mode, MmapReader::kDefaultEntriesPerOp, MmapReader::kDefaultMaxAttempts);
+  MmapReader reader(mode, MmapReader::Options{});
   const ReadTarget target{b.map->view(), kEntries, pattern, ""};
   try {
     reader.attach(target);
@@ -76,14 +76,14 @@ void BM_Iter(benchmark::State& state) {
   BenchMap& b = bench_map();
   if (!b.error.empty()) return state.SkipWithError(b.error.c_str());
   const ReadTarget target{b.map->view(), kEntries, WriterPattern::inplace, ""};
-  IterReader reader(IterReader::kDefaultBufferBytes);
+  IterReader reader(IterReader::Options{});
   try {
     reader.attach(target);
   } catch (const std::exception& e) {
     return state.SkipWithError(e.what());  // no map-element iterators here
   }
   Oracle oracle(target, *b.board, reader.entries_per_block());
-  BatchedReader batched(BatchedReader::kDefaultBatchSize, 0);
+  BatchedReader batched(BatchedReader::Options{});
   batched.attach(target);
   Oracle batched_oracle(target, *b.board, batched.entries_per_block());
   uint64_t raw_ns = 0;

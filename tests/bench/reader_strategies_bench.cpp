@@ -47,7 +47,7 @@ void BM_Batched(benchmark::State& state) {
   BenchMap& b = bench_map();
   if (!b.error.empty()) return state.SkipWithError(b.error.c_str());
   const auto batch = static_cast<uint32_t>(state.range(0));
-  BatchedReader reader(batch, 0);
+  BatchedReader reader({.batch_size = batch});
   const ReadTarget target{b.map->view(), kEntries, WriterPattern::inplace, ""};
   reader.attach(target);
   Oracle oracle(target, *b.board, reader.entries_per_block());
@@ -126,7 +126,7 @@ BENCHMARK(BM_Retry)->Unit(benchmark::kMillisecond)->UseRealTime();
 void BM_Snapshot(benchmark::State& state) {
   if (const BenchMap& b = bench_map(); !b.error.empty())
     return state.SkipWithError(b.error.c_str());
-  SnapshotReader reader(SnapshotReader::Mode::value, 8);
+  SnapshotReader reader(SnapshotReader::Mode::value, {.max_attempts = 8});
   lookup_strategy(state, reader);
 }
 BENCHMARK(BM_Snapshot)->Unit(benchmark::kMillisecond)->UseRealTime();

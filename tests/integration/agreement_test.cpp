@@ -57,13 +57,24 @@ struct ReaderCase {
 const ReaderCase kReaders[] = {
     {"naive_keys", [] { return std::make_unique<NaiveReader>(NaiveReader::Mode::keys); }},
     {"naive_dump", [] { return std::make_unique<NaiveReader>(NaiveReader::Mode::dump); }},
-    {"batched_4096", [] { return std::make_unique<BatchedReader>(4096, 0); }, "batch_ops"},
-    {"batched_7", [] { return std::make_unique<BatchedReader>(7, 0); }, "batch_ops"},
-    {"iter", [] { return std::make_unique<IterReader>(IterReader::kDefaultBufferBytes); },
+    {"batched_4096",
+     [] {
+       return std::make_unique<BatchedReader>(BatchedReader::Options{4096, 0});
+     },
+     "batch_ops"},
+    {"batched_7",
+     [] {
+       return std::make_unique<BatchedReader>(BatchedReader::Options{7, 0});
+     },
+     "batch_ops"},
+    {"iter", [] { return std::make_unique<IterReader>(IterReader::Options{}); }, "map_elem_iter"},
+    {"iter_4KiB_reads", [] { return std::make_unique<IterReader>(IterReader::Options{4096}); },
      "map_elem_iter"},
-    {"iter_4KiB_reads", [] { return std::make_unique<IterReader>(4096); }, "map_elem_iter"},
     {"mmap_double_read",
-     [] { return std::make_unique<MmapReader>(MmapReader::Mode::double_read, 64, 10); },
+     [] {
+       return std::make_unique<MmapReader>(MmapReader::Mode::double_read,
+                                           MmapReader::Options{64, 10});
+     },
      "mmapable_array", true},
 };
 

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/cli_runner.h"
 #include "tests/integration/privileged.h"
 
 namespace mapsla {
@@ -22,37 +23,16 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using testing::slurp;
+using testing::wait_exit;
+
 struct Child {
   pid_t pid = -1;
   fs::path log;
 };
 
 Child spawn(const std::vector<std::string>& args, const fs::path& log) {
-  Child child{-1, log};
-  child.pid = ::fork();
-  if (child.pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (const auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return child;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
+  return {testing::spawn_logged(args, log), log};
 }
 
 // Run directories under /sys/fs/bpf/mapsla. Tests compare against the set
@@ -73,19 +53,7 @@ std::string new_pins(const std::set<std::string>& before) {
   return added;
 }
 
-class CliRunTest : public testing::PrivilegedTest {
- protected:
-  void SetUp() override {
-    testing::PrivilegedTest::SetUp();
-    dir_ = fs::temp_directory_path() / ("mapsla_cli_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    fs::remove_all(dir_);
-    testing::PrivilegedTest::TearDown();
-  }
-  fs::path dir_;
-};
+class CliRunTest : public testing::TempDirTest<testing::PrivilegedTest> {};
 
 TEST_F(CliRunTest, QuietRunWritesTheFullReportAndExitsZero) {
   const auto before = pinned_runs();

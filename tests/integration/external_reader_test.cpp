@@ -188,8 +188,8 @@ TEST_F(ExternalReaderTest, GoReaderRunsAsNobodyWithNoCapabilityAndAReadOnlyMap) 
   const std::string pin = pins.pin(target.fd(), "target").string();
   const ReadTarget read_target{target.view(), spec.keys, WriterPattern::inplace, pin};
 
-  Fields options(YAML::Load("{}"), std::make_shared<const std::string>("inline.yaml"), "");
-  auto reader = builtin_readers().find("go-cilium")->create("lookup", options);
+  const ReaderDescriptor& go = *builtin_readers().find("go-cilium");
+  auto reader = go.create("lookup", *go.default_options("lookup"));
   auto& external = dynamic_cast<ExternalReader&>(*reader);
   external.attach(read_target);
   external.begin_window(now_ns() + 2'000'000'000);

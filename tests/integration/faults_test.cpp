@@ -102,6 +102,9 @@ TEST_F(FaultsTest, CpuStressOnTheReadersCpuRaisesItsOpP99OverTheBeforePhase) {
   EXPECT_EQ(window["gone"]["metrics"][0]["stressor"], "timer");
   EXPECT_GT(window["gone"]["metrics"][0]["bogo_ops"].get<double>(), 0.0);
   EXPECT_GT(window["gone"]["cpu_time_before_stop"]["runtime_s"].get<double>(), 0.0);
+  // The fault's summary of the window, which the fault table prints.
+  ASSERT_TRUE(window.contains("summary")) << window.dump();
+  EXPECT_EQ(window["summary"]["headline"], "stress-ng timer on CPUs [0]");
 }
 
 TEST_F(FaultsTest, CpuHogOnTheReadersCpuStretchesItsPasses) {

@@ -16,6 +16,7 @@
 
 #include "core/net/command.h"
 #include "core/net/netns.h"
+#include "tests/cli_runner.h"
 #include "tests/integration/privileged.h"
 #include "tests/integration/run_leftovers.h"
 
@@ -28,32 +29,9 @@ using ::testing::HasSubstr;
 using testing::leftovers;
 using testing::pins_left;
 
-pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (const auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using testing::slurp;
+using testing::spawn_logged;
+using testing::wait_exit;
 
 std::string run_id_in(const fs::path& log) {
   return testing::run_id_in(slurp(log));
@@ -77,9 +55,10 @@ class PacketLossCliTest : public testing::PrivilegedTest {
 
   // Starts the packet-loss scenario and returns once its traffic runs.
   pid_t start_run() {
-    const pid_t pid = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/packet-loss.yaml",
-                             "--duration", "30s", "--out", (dir_ / "out").string()},
-                            dir_ / "log");
+    const pid_t pid =
+        spawn_logged({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/packet-loss.yaml",
+                      "--duration", "30s", "--out", (dir_ / "out").string()},
+                     dir_ / "log");
     for (int i = 0; i < 200; ++i) {
       if (run_id_.empty()) run_id_ = run_id_in(dir_ / "log");
       if (!run_id_.empty() && pins_left(run_id_) && netns_exists(link_names(run_id_).rx_netns))

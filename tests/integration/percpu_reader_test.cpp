@@ -55,7 +55,7 @@ TEST_P(PercpuReaderTest, EverySlotValidatesAndSumsReconcileWithThePublishedVersi
   VersionBoard board(kKeys);
   target.prefill(board);
   const ReadTarget read_target{target.view(), kKeys, WriterPattern::percpu, ""};
-  PercpuReader reader(GetParam().mode, 100, 0);
+  PercpuReader reader(GetParam().mode, {.batch_size = 100});
   reader.attach(read_target);
   Oracle oracle(read_target, board, reader.entries_per_block());
 

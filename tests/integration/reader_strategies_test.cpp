@@ -212,7 +212,7 @@ TEST_F(ReaderStrategiesTest, BatchedGrowsPastEnospcOnACrowdedBucket) {
   map.prefill(board);
   const ReadTarget target{map.view(), spec.keys, WriterPattern::inplace, ""};
 
-  BatchedReader reader(/*batch_size=*/1, /*max_batch_size=*/0);
+  BatchedReader reader({.batch_size = 1, .max_batch_size = 0});
   reader.attach(target);
   Oracle oracle(target, board, reader.entries_per_block());
   constexpr int kPasses = 3;
@@ -230,7 +230,7 @@ TEST_F(ReaderStrategiesTest, BatchedGrowsPastEnospcOnACrowdedBucket) {
             << kPasses << " passes, batch grew to " << reader.largest_batch() << "\n";
 
   // With no room to grow, the same bucket is a clear error, not a short pass.
-  BatchedReader capped(/*batch_size=*/1, /*max_batch_size=*/1);
+  BatchedReader capped({.batch_size = 1, .max_batch_size = 1});
   capped.attach(target);
   Oracle capped_oracle(target, board, capped.entries_per_block());
   capped_oracle.begin_pass();

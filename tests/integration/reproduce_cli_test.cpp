@@ -10,7 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/child_process.h"
+#include "tests/cli_runner.h"
 #include "tests/integration/privileged.h"
 
 namespace mapsla {
@@ -36,26 +36,13 @@ json read_json(const fs::path& file) {
   return json::parse(in);
 }
 
-class ReproduceCliTest : public testing::PrivilegedTest {
+class ReproduceCliTest : public testing::TempDirTest<testing::PrivilegedTest> {
  protected:
-  void SetUp() override {
-    testing::PrivilegedTest::SetUp();
-    dir_ = fs::temp_directory_path() / ("mapsla_reproduce_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    fs::remove_all(dir_);
-    testing::PrivilegedTest::TearDown();
-  }
   int mapsla(const std::vector<std::string>& args, std::string* log) {
-    std::vector<std::string> argv = {MAPSLA_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    testing::ChildProcess child(argv, dir_ / "log");
-    const auto status = child.wait_for(60s);
-    *log = child.log();
-    return status ? *status : -1;
+    testing::CliOutcome out = testing::run_mapsla(args, dir_ / "log", 60s);
+    *log = std::move(out.output);
+    return out.status;
   }
-  fs::path dir_;
 };
 
 TEST_F(ReproduceCliTest, ReproducesTheSameScenarioAndSettingsFromTheReportAlone) {

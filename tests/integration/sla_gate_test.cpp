@@ -13,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli_runner.h"
 #include "tests/integration/privileged.h"
 #include "tests/unit/json_schema_check.h"
 
@@ -22,22 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct Outcome {
-  int status = -1;
-  std::string output;
-};
-
-Outcome mapsla(const std::string& args) {
-  const std::string command = std::string(MAPSLA_BINARY) + " " + args + " 2>&1";
-  Outcome out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buf;
-  while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
-    out.output.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+using Outcome = testing::CliOutcome;
+using testing::run_mapsla;
 
 // Three short windows of one reader on a map nobody writes.
 constexpr const char* kQuiet = R"(name: quiet-gate
@@ -72,8 +59,9 @@ class SlaGateRun : public testing::PrivilegedTest {
 };
 
 TEST_F(SlaGateRun, AThresholdNobodyMeetsFailsWithExitOneAndPrintsTheViolation) {
-  const Outcome o = mapsla("run " + path("quiet.yaml") + " --quiet --out " + path("out") +
-                           " --sla " + sla("tight.yaml", "sla:\n  - op_p99: 1ns\n    torn: 0\n"));
+  const Outcome o =
+      run_mapsla("run " + path("quiet.yaml") + " --quiet --out " + path("out") + " --sla " +
+                 sla("tight.yaml", "sla:\n  - op_p99: 1ns\n    torn: 0\n"));
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_THAT(o.output, HasSubstr("FAIL  quiet-gate.naive.keys  op_p99: measured "));
   EXPECT_THAT(o.output, HasSubstr("(median of 3 repetitions), limit <= 1ns"));
@@ -97,21 +85,23 @@ TEST_F(SlaGateRun, AThresholdNobodyMeetsFailsWithExitOneAndPrintsTheViolation) {
   EXPECT_EQ(report["cells"][0]["summary"]["across_repetitions"]["op_p99_ns"]["values"].size(), 3u);
 
   // check on the written report reaches the run's verdict.
-  EXPECT_EQ(mapsla("check " + path("out/report.json") + " --sla " + path("tight.yaml")).status, 1);
-  EXPECT_EQ(mapsla("compare " + path("out/report.json") + " " + path("out/report.json")).status, 0);
+  EXPECT_EQ(run_mapsla("check " + path("out/report.json") + " --sla " + path("tight.yaml")).status,
+            1);
+  EXPECT_EQ(run_mapsla("compare " + path("out/report.json") + " " + path("out/report.json")).status,
+            0);
 }
 
 TEST_F(SlaGateRun, GenerousThresholdsPassWithExitZero) {
   const Outcome o =
-      mapsla("run " + path("quiet.yaml") + " --quiet --out " + path("out") + " --sla " +
-             sla("generous.yaml",
-                 "sla:\n  - op_p99: 10ms\n    anomalies: 0\n    min_samples: 100\n"
-                 "  - reader: naive\n    mode: keys\n    per_entry: 1ms\n"));
+      run_mapsla("run " + path("quiet.yaml") + " --quiet --out " + path("out") + " --sla " +
+                 sla("generous.yaml",
+                     "sla:\n  - op_p99: 10ms\n    anomalies: 0\n    min_samples: 100\n"
+                     "  - reader: naive\n    mode: keys\n    per_entry: 1ms\n"));
   EXPECT_EQ(o.status, 0) << o.output;
   EXPECT_THAT(o.output, HasSubstr("SLA held: 4 checks: 4 held, 0 violated, 0 not evaluated"));
   EXPECT_TRUE(fs::exists(path("out/junit.xml")));
-  EXPECT_EQ(mapsla("check " + path("out/report.json") + " --sla " + path("generous.yaml")).status,
-            0);
+  EXPECT_EQ(
+      run_mapsla("check " + path("out/report.json") + " --sla " + path("generous.yaml")).status, 0);
 }
 
 }  // namespace

@@ -12,27 +12,14 @@
 #include <string>
 
 #include "tests/bad_input.h"
+#include "tests/cli_runner.h"
 
 namespace {
 
 using mapsla::testing::run_mapsla_bounded;
 
-struct Outcome {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Outcome run(const std::string& args) {
-  const std::string command = std::string(MAPSLA_BINARY) + " " + args + " 2>&1";
-  Outcome out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buf;
-  while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
-    out.output.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+using Outcome = mapsla::testing::CliOutcome;
+using mapsla::testing::run_mapsla;
 
 std::filesystem::path write_file(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;
@@ -41,7 +28,7 @@ std::filesystem::path write_file(const std::string& name, const std::string& tex
 }
 
 TEST(Cli, NoSubcommandIsUsageError) {
-  EXPECT_EQ(run("").status, 2);
+  EXPECT_EQ(run_mapsla("").status, 2);
 }
 
 // Bad input: exit 2 within a second and bounded memory (tests/bad_input.h).
@@ -98,7 +85,7 @@ TEST(Cli, RepetitionsOutOfRangeExitsTwo) {
 }
 
 TEST(Cli, ListNamesReadersPatternsKindsAndScenarios) {
-  const Outcome o = run("list");
+  const Outcome o = run_mapsla("list");
   EXPECT_EQ(o.status, 0);
   for (const char* word : {"naive", "inplace", "replace", "churn", "seqlock", "hash", "array",
                            "default.yaml", "baseline.yaml"})
@@ -106,8 +93,8 @@ TEST(Cli, ListNamesReadersPatternsKindsAndScenarios) {
 }
 
 TEST(Cli, VersionAndHelpExitZero) {
-  EXPECT_EQ(run("--version").status, 0);
-  EXPECT_EQ(run("run --help").status, 0);
+  EXPECT_EQ(run_mapsla("--version").status, 0);
+  EXPECT_EQ(run_mapsla("run --help").status, 0);
 }
 
 }  // namespace

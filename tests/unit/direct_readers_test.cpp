@@ -89,8 +89,8 @@ TEST(DirectReaderApplicability, EachSaysWhyNot) {
   auto spec = [&](MapKind kind, WriterPattern pattern, bool running = true) {
     return TargetSpec{kind, 64, 64, pattern, running, &features};
   };
-  const MmapReader seqlock(MmapReader::Mode::seqlock, 64, 10);
-  const MmapReader plain(MmapReader::Mode::none, 64, 10);
+  const MmapReader seqlock(MmapReader::Mode::seqlock, {.entries_per_op = 64, .max_attempts = 10});
+  const MmapReader plain(MmapReader::Mode::none, {.entries_per_op = 64, .max_attempts = 10});
   EXPECT_TRUE(seqlock.applies_to(spec(MapKind::array, WriterPattern::seqlock)).applicable);
   EXPECT_TRUE(seqlock.applies_to(spec(MapKind::array, WriterPattern::inplace, false)).applicable);
   EXPECT_THAT(seqlock.applies_to(spec(MapKind::array, WriterPattern::inplace)).reason,
@@ -107,12 +107,12 @@ TEST(DirectReaderApplicability, EachSaysWhyNot) {
   EXPECT_THAT(locked.applies_to(spec(MapKind::hash, WriterPattern::inplace)).reason,
               HasSubstr("bpf_spin_lock"));
 
-  const PercpuReader percpu(PercpuReader::Mode::keys, 0, 0);
+  const PercpuReader percpu(PercpuReader::Mode::keys, {});
   EXPECT_TRUE(percpu.applies_to(spec(MapKind::percpu_hash, WriterPattern::percpu)).applicable);
   EXPECT_THAT(percpu.applies_to(spec(MapKind::hash, WriterPattern::inplace)).reason,
               HasSubstr("per-CPU"));
 
-  const IterReader iter(IterReader::kDefaultBufferBytes);
+  const IterReader iter(IterReader::Options{});
   EXPECT_TRUE(iter.applies_to(spec(MapKind::percpu_array, WriterPattern::percpu)).applicable);
   KernelFeatures old_kernel = features;
   old_kernel.map_elem_iter = {false, "vmlinux BTF has no bpf_iter__bpf_map_elem"};

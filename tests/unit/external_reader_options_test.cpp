@@ -40,8 +40,7 @@ std::string error_of(const std::string& reader_entry) {
 
 std::string setting(const Scenario& s, const std::string& name) {
   const auto& spec = s.readers.front();
-  Fields options = *spec.options;
-  auto reader = builtin_readers().find(spec.reader)->create(spec.mode, options);
+  auto reader = builtin_readers().find(spec.reader)->create(spec.mode, *spec.options);
   for (const auto& [key, value] : reader->settings())
     if (key == name) return value;
   return "";
@@ -140,8 +139,8 @@ TEST(ExternalReaderOptions, ANameTellsTwoExternalReadersApart) {
       "s.yaml");
   std::vector<std::string> names;
   for (const auto& spec : s[0].readers) {
-    Fields options = *spec.options;
-    names.emplace_back(builtin_readers().find(spec.reader)->create(spec.mode, options)->name());
+    names.emplace_back(
+        builtin_readers().find(spec.reader)->create(spec.mode, *spec.options)->name());
   }
   EXPECT_EQ(names, (std::vector<std::string>{"agent-a", "agent-b"}));
   EXPECT_THAT(error_of("{reader: external, name: 'a b', command: [/bin/true]}"),

@@ -5,6 +5,12 @@
 
 #include <sstream>
 
+#include "harness/faults/cpu_stress.h"
+#include "harness/faults/map_pressure.h"
+#include "harness/faults/packet_loss.h"
+#include "harness/writers/traffic_writer.h"
+#include "reports/json_report.h"
+#include "reports/report_reader.h"
 #include "reports/report_tables.h"
 #include "reports/terminal_report.h"
 #include "sample_report.h"
@@ -16,29 +22,43 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// The evidence with the summary the fault's descriptor makes of it, as the runner stores it.
+json summed_up(json evidence, const FaultDescriptor& fault) {
+  evidence["summary"] = to_json(fault.summarize(evidence));
+  return evidence;
+}
+
+json writer_stats(bool reconciled) {
+  json stats = {{"driver", "traffic"}, {"reconciled", reconciled}};
+  stats["summary"] = to_json(TrafficWriter::descriptor().summarize(stats));
+  return stats;
+}
+
 json loss_window(int rep, uint64_t n, uint64_t dropped, bool within) {
-  return {{"repetition", rep},
-          {"active", {{"impl", "ebpf"}, {"in_effect", true}}},
-          {"gone",
-           {{"impl", "ebpf"},
-            {"impl_reason", "the kernel has no sch_netem"},
-            {"gone", true},
-            {"ratio_while_active",
-             {{"requested", 0.02},
-              {"observed", static_cast<double>(dropped) / static_cast<double>(n)},
-              {"n", n},
-              {"dropped", dropped},
-              {"tolerance", 0.004},
-              {"within_tolerance", within}}}}}};
+  return summed_up({{"repetition", rep},
+                    {"active", {{"impl", "ebpf"}, {"in_effect", true}}},
+                    {"gone",
+                     {{"impl", "ebpf"},
+                      {"impl_reason", "the kernel has no sch_netem"},
+                      {"gone", true},
+                      {"ratio_while_active",
+                       {{"requested", 0.02},
+                        {"observed", static_cast<double>(dropped) / static_cast<double>(n)},
+                        {"n", n},
+                        {"dropped", dropped},
+                        {"tolerance", 0.004},
+                        {"within_tolerance", within}}}}}},
+                   PacketLossFault::descriptor());
 }
 
 json stress_window(int rep, double load, double bogo) {
-  return {{"repetition", rep},
-          {"active", {{"cpus", {0}}, {"load_observed_percent", load}}},
-          {"gone",
-           {{"stopped_by", "SIGINT"},
-            {"processes_left", 0},
-            {"metrics", {{{"stressor", "cpu"}, {"bogo_ops", bogo}}}}}}};
+  return summed_up({{"repetition", rep},
+                    {"active", {{"cpus", {0}}, {"load_observed_percent", load}}},
+                    {"gone",
+                     {{"stopped_by", "SIGINT"},
+                      {"processes_left", 0},
+                      {"metrics", {{{"stressor", "cpu"}, {"bogo_ops", bogo}}}}}}},
+                   CpuStressFault::descriptor());
 }
 
 CellResult fault_cell(const std::string& scenario, const std::string& mode, const json& faults) {
@@ -46,7 +66,7 @@ CellResult fault_cell(const std::string& scenario, const std::string& mode, cons
   c.scenario = scenario;
   c.mode = mode;
   c.details["faults"] = faults;
-  c.details["writer"] = {{"driver", "traffic"}, {"reconciled", true}};
+  c.details["writer"] = writer_stats(true);
   return c;
 }
 
@@ -85,8 +105,9 @@ TEST(FaultTable, SumsPacketLossEvidenceOverEveryWindowOfTheScenario) {
   EXPECT_THAT(loss, HasSubstr("ebpf (the kernel has no sch_netem)"));
   EXPECT_THAT(loss, HasSubstr("3 windows"));
   EXPECT_THAT(loss, HasSubstr("dropped 1.3k of 40.0k packets = 3.28 %"));
-  EXPECT_THAT(loss, HasSubstr("(requested 2.00 %"));
-  EXPECT_THAT(loss, HasSubstr("2/3 windows within tolerance"));
+  EXPECT_THAT(loss, HasSubstr("requested 2.00 %"));
+  EXPECT_THAT(loss, HasSubstr("tolerance ≤ 0.40 %"));
+  EXPECT_THAT(loss, HasSubstr("within tolerance 2/3"));
   EXPECT_THAT(loss, HasSubstr("injector removed 3/3"));
   EXPECT_THAT(loss, HasSubstr("flows reconciled"));
 }
@@ -107,7 +128,7 @@ TEST(FaultTable, SaysWhatStressNgDidAndWhyASkippedFaultDidNotRun) {
 
 TEST(FaultTable, ReconcileFailureIsSaid) {
   Report r = fault_report();
-  r.cells[1].details["writer"]["reconciled"] = false;
+  r.cells[1].details["writer"] = writer_stats(false);
   EXPECT_THAT(fault_table(r).rows[0][2], HasSubstr("flows NOT reconciled"));
 }
 
@@ -119,15 +140,44 @@ TEST(FaultTable, MapPressureCountsComeFromTheCountersAtStop) {
                         {"evictions_kernel", nullptr},
                         {"evictions_source", "observed by the fault (a lower bound)"},
                         {"failures", {{"E2BIG", 3}}}};
-  const json window = {
-      {"repetition", 0}, {"active", {{"inserts", 10}}}, {"gone", {{"counters_at_stop", at_stop}}}};
+  const json window = summed_up(
+      {{"repetition", 0}, {"active", {{"inserts", 10}}}, {"gone", {{"counters_at_stop", at_stop}}}},
+      MapPressureFault::descriptor());
   r.cells = {
       fault_cell("lru", "keys", {{{"kind", "map_pressure"}, {"windows", {window, window}}}})};
   const Table t = fault_table(r);
   ASSERT_EQ(t.rows.size(), 1u);
-  EXPECT_EQ(
-      t.rows[0][2],
-      "2 windows · 3.0k inserts · failures: E2BIG 6 · 800 evictions (observed, a lower bound)");
+  // The writer's evidence (a traffic writer's flows) follows the fault's.
+  EXPECT_EQ(t.rows[0][2],
+            "2 windows · 3.0k inserts · failures: E2BIG 6 · 800 evictions (observed, a lower "
+            "bound) · flows reconciled (sent − dropped = counted)");
+}
+
+TEST(FaultTable, AFaultWithoutASummaryPointsAtTheEvidence) {
+  Report r = fault_report();
+  for (json& w : r.cells[2].details["faults"][0]["windows"])
+    w.erase("summary");
+  EXPECT_EQ(fault_table(r).rows[1][2], "see details.faults in report.json");
+}
+
+TEST(EvidenceSummary, RoundTripsThroughJsonAndTheReportReaderRefusesABadOne) {
+  const json window = stress_window(0, 97, 1000);
+  const EvidenceSummary s = evidence_summary_from_json(window["summary"]);
+  EXPECT_EQ(s.headline, "stress-ng cpu on CPUs [0]");
+  ASSERT_EQ(s.figures.size(), 4u);
+  EXPECT_EQ(s.figures[0].name, "load observed");
+  EXPECT_EQ(s.figures[0].combine, EvidenceFigure::Combine::range);
+  EXPECT_EQ(to_json(s), window["summary"]);
+
+  Report r = fault_report();
+  r.cells[2].details["faults"][0]["windows"][1]["summary"]["figures"][0]["combine"] = "median";
+  try {
+    report_from_json(to_json(r), "bad.json");
+    ADD_FAILURE() << "a bad summary was read";
+  } catch (const ReportError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cells[2].details.faults[0].windows[1].summary"));
+    EXPECT_THAT(e.what(), HasSubstr("figures[0].combine: unknown value \"median\""));
+  }
 }
 
 TEST(TerminalReport, PrintsP999OnlyWithEnoughSamplesAndTheFaultEvidence) {

@@ -10,7 +10,7 @@
 
 #include "reports/json_report.h"
 #include "tests/bad_input.h"
-#include "tests/unit/cli_runner.h"
+#include "tests/cli_runner.h"
 #include "tests/unit/gate_fixtures.h"
 
 namespace mapsla {
@@ -25,19 +25,8 @@ Outcome mapsla(const std::string& args) {
   return testing::run_mapsla(args);
 }
 
-class GateCli : public ::testing::Test {
+class GateCli : public testing::TempDirTest<> {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mapsla_gate_cli_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string file(const std::string& name, const std::string& text) {
-    const fs::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
-  }
   std::string report_file(const std::string& name, const std::vector<uint64_t>& op_ns,
                           CellStatus status = CellStatus::ok) {
     std::vector<RepetitionResult> reps;
@@ -49,8 +38,6 @@ class GateCli : public ::testing::Test {
     if (status != CellStatus::ok) c.repetitions.clear();
     return file(name, to_json(testing::report({c})).dump(2));
   }
-
-  fs::path dir_;
 };
 
 TEST_F(GateCli, CheckExitsZeroWhenTheSlaHolds) {

@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "reports/json_report.h"
-#include "tests/unit/cli_runner.h"
+#include "tests/cli_runner.h"
 #include "tests/unit/fleet_fixtures.h"
 
 namespace mapsla {
@@ -21,19 +21,8 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class MergeCli : public ::testing::Test {
+class MergeCli : public testing::TempDirTest<> {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mapsla_merge_cli_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string file(const std::string& name, const std::string& text) {
-    const fs::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
-  }
   // a.json and b.json, the two hosts of tests/unit/fleet_fixtures.h.
   std::string two_reports(const std::string& yaml_b = testing::kFleetScenarioYaml) {
     const auto inputs = testing::fleet_inputs(yaml_b);
@@ -46,8 +35,6 @@ class MergeCli : public ::testing::Test {
     return out() + "/report.json";
   }
   std::string out() const { return (dir_ / "fleet").string(); }
-
-  fs::path dir_;
 };
 
 size_t lines(const std::string& text) {

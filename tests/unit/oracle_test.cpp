@@ -227,5 +227,32 @@ TEST_F(OracleTest, EarlyEndedPassCountsUnreachedNotSkipped) {
   EXPECT_TRUE(oracle_.results().early_ended_passes.empty());
 }
 
+// test_slowdown is applied per block, out of the per-op path: each op's
+// latency and the block's time come out `factor` times as long, and so does
+// the wall time the block took; a cleared block is not stretched again.
+TEST(ReadBlockSlowdown, StretchesEveryOpAndTheBlockByTheFactor) {
+  ReadBlock block(8, 8);
+  block.set_slowdown(1.25);
+  const uint64_t start = now_ns();
+  block.start(start);
+  block.end_op(start + 400'000);
+  block.end_op(start + 1'200'000);
+  block.apply_slowdown();
+  EXPECT_EQ(block.op_latency(0), 500'000u);
+  EXPECT_EQ(block.op_latency(1), 1'000'000u);
+  EXPECT_EQ(block.elapsed(), 1'500'000u);
+  EXPECT_GE(now_ns(), start + 1'500'000);
+  block.clear();
+  const uint64_t before = now_ns();
+  block.apply_slowdown();
+  EXPECT_LT(now_ns() - before, 1'000'000u);
+
+  ReadBlock plain(8, 8);
+  plain.start(start);
+  plain.end_op(start + 400'000);
+  plain.apply_slowdown();
+  EXPECT_EQ(plain.op_latency(0), 400'000u);
+}
+
 }  // namespace
 }  // namespace mapsla

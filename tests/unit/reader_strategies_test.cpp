@@ -144,8 +144,7 @@ std::string error_of(const std::string& text) {
 std::unique_ptr<Reader> create(const std::string& text) {
   const auto scenarios = parse_scenarios(text, "r.yaml");
   const ReaderSpec& spec = scenarios.at(0).readers.at(0);
-  Fields options = *spec.options;
-  return builtin_readers().find(spec.reader)->create(spec.mode, options);
+  return builtin_readers().find(spec.reader)->create(spec.mode, *spec.options);
 }
 
 std::string setting(const Reader& reader, const std::string& key) {

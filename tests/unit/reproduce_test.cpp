@@ -17,6 +17,7 @@
 #include "harness/scenario_parser.h"
 #include "reports/report_reader.h"
 #include "reports/result.h"
+#include "tests/cli_runner.h"
 
 namespace mapsla {
 namespace {
@@ -212,14 +213,8 @@ TEST(ReproduceRecord, ParserKeepsTheSourceTextOfEachIncludedFile) {
 
 // Runs the mapsla binary with `args`; returns its exit code and output.
 std::pair<int, std::string> run_mapsla(const std::string& args) {
-  const std::string command = std::string(MAPSLA_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
-    out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  testing::CliOutcome out = testing::run_mapsla(args);
+  return {out.status, std::move(out.output)};
 }
 
 // A report is data: one whose embedded scenario runs a command is refused

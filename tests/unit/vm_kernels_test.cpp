@@ -15,28 +15,15 @@
 #include <string>
 
 #include "harness/vm_kernels.h"
+#include "tests/cli_runner.h"
 
 namespace mapsla {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Outcome {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Outcome run(const std::string& args) {
-  const std::string command = std::string(MAPSLA_BINARY) + " " + args + " 2>&1";
-  Outcome out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buf;
-  while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
-    out.output.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+using Outcome = testing::CliOutcome;
+using testing::run_mapsla;
 
 std::string script_text() {
   std::ifstream in(MAPSLA_SOURCE_DIR "/vagrant/qemu/mapsla-vm");
@@ -71,7 +58,7 @@ TEST(VmKernels, ScriptOffersTheSameChoicesAndDefault) {
 
 TEST(VmKernels, ReproduceUnknownKernelExitsTwoListingTheChoices) {
   const auto report = any_report();
-  const Outcome o = run("reproduce " + report.string() + " --vm --kernel 4.19");
+  const Outcome o = run_mapsla("reproduce " + report.string() + " --vm --kernel 4.19");
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_THAT(o.output, HasSubstr("4.19"));
   expect_lists_choices(o);
@@ -80,7 +67,7 @@ TEST(VmKernels, ReproduceUnknownKernelExitsTwoListingTheChoices) {
 
 TEST(VmKernels, ReproduceKernelNeedsVm) {
   const auto report = any_report();
-  const Outcome o = run("reproduce " + report.string() + " --kernel 6.1-rt");
+  const Outcome o = run_mapsla("reproduce " + report.string() + " --kernel 6.1-rt");
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_THAT(o.output, HasSubstr("--vm"));
   std::filesystem::remove(report);
@@ -91,7 +78,7 @@ TEST(VmKernels, ReproduceKernelNeedsVm) {
 TEST(VmKernels, VmImageAndRunUnknownKernelExitTwoListingTheChoices) {
   for (const char* args :
        {"vm image --kernel 4.19", "vm run --kernel 4.19 -- true", "vm info --kernel 4.19"}) {
-    const Outcome o = run(args);
+    const Outcome o = run_mapsla(args);
     EXPECT_EQ(o.status, 2) << args << ": " << o.output;
     EXPECT_THAT(o.output, HasSubstr("unknown --kernel '4.19'")) << args;
     expect_lists_choices(o);
