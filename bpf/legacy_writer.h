@@ -20,10 +20,31 @@
  * (core/bpf/writer_program.h) and splits longer ranges into several runs.
  * A run whose packet is short or whose key_count is above max_keys returns
  * XDP_ABORTED without a write; a completed run returns XDP_PASS.
+ *
+ * The packet is a struct mapsla_legacy_writer_args: the arguments plus a
+ * cursor, so that one BPF_PROG_TEST_RUN with `repeat` R runs the program R
+ * times over the same packet (the kernel keeps it between repetitions) and
+ * each repetition writes the next slice. A repetition writes keys
+ * [key_start + cursor, + min(key_count, range_keys - cursor)) to `version`,
+ * adds its counts to updated/failed, then advances: cursor by the keys it
+ * wrote (back to 0 at range_keys), version by one. On 5.10 every
+ * BPF_PROG_TEST_RUN of an XDP program registers it with the XDP dispatcher
+ * and removes it again (a text_poke each), which costs milliseconds per call
+ * and far more under QEMU TCG; R repetitions pay it once.
  */
 #ifndef MAPSLA_BPF_LEGACY_WRITER_H
 #define MAPSLA_BPF_LEGACY_WRITER_H
 
+#include "record.h"
+
 #define MAPSLA_LEGACY_WRITER_MAX_KEYS 32u
+
+struct mapsla_legacy_writer_args {
+	/* key_start: the range's first key; key_count: keys per repetition;
+	 * version: the next repetition's; updated/failed: summed. */
+	struct mapsla_writer_args args;
+	__u32 range_keys; /* keys in the range, at least 1 */
+	__u32 cursor;	  /* offset of the next repetition's first key */
+};
 
 #endif /* MAPSLA_BPF_LEGACY_WRITER_H */

@@ -48,6 +48,7 @@ namespace {
 struct ReproduceArgs {
   std::string report;
   std::string out;
+  bool json_only = false;  // --json-only: report.json only (also in the guest)
   bool vm = false;
   bool quiet = false;
   std::vector<std::string> only;  // --scenario NAME
@@ -126,6 +127,7 @@ int reproduce_here(const ReproduceArgs& args, const json& report,
   LoadedRun run;
   run.out = args.out;
   run.quiet = args.quiet;
+  run.json_only = args.json_only;
   try {
     for (const auto& r : recorded) {
       Scenario s = load_recorded(r);
@@ -307,6 +309,7 @@ int reproduce_in_vm(const ReproduceArgs& args, const json& report) {
     argv.push_back(name);
   }
   if (args.quiet) argv.push_back("--quiet");
+  if (args.json_only) argv.push_back("--json-only");
   std::cerr << fmt::format(
       "mapsla reproduce --vm: run {} in a {}-node VM ({} CPUs, {}, kernel {})\n",
       report.value("run_id", "?"), args.vm_numa_nodes, args.vm_cpus, args.vm_memory,
@@ -367,6 +370,9 @@ void add_reproduce_command(CLI::App& app, const std::vector<std::string>& comman
                   "mapsla-results/reproduce-RUN_ID-vm)");
   sub->add_option("--scenario", args->only, "Only this recorded scenario (repeatable)");
   sub->add_flag("--quiet", args->quiet, "No progress lines");
+  sub->add_flag("--json-only", args->json_only,
+                "Write report.json only, not report.md and report.html (with --vm: in the guest; "
+                "writing them takes about a minute under QEMU TCG)");
   CLI::Option* vm_flag = sub->add_flag(
       "--vm", args->vm, "Run inside a QEMU VM (vagrant/qemu/mapsla-vm): two NUMA nodes, sch_netem");
   sub->add_option("--kernel", args->vm_kernel,

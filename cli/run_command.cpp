@@ -50,6 +50,7 @@ struct RunArgs {
   std::string interval;  // --interval: open-loop pacing
   std::optional<int> repetitions;
   bool quiet = false;
+  bool json_only = false;         // --json-only: no report.md, report.html
   std::string prometheus_listen;  // --prometheus-listen ADDR
   std::string pushgateway;        // --pushgateway URL
   std::string instance;           // --instance NAME (grouping label; default the hostname)
@@ -79,22 +80,25 @@ bool write_outputs(const RunArgs& args, const Report& report, const fs::path& ou
       ok = false;
     }
   };
-  attempt("markdown report", [&] {
-    std::cout << "markdown: "
-              << MarkdownReporter().write(report, out_dir, std::cout).front().string() << '\n';
-  });
-  attempt("html report", [&] {
-    const auto gnuplot = find_gnuplot();
-    if (!gnuplot) std::cerr << "mapsla: html report: plots unavailable: gnuplot not found\n";
-    std::optional<GnuplotRenderer> renderer;
-    if (gnuplot) renderer.emplace(*gnuplot);
-    std::cout << "html: "
-              << HtmlReporter(renderer ? &*renderer : nullptr)
-                     .write(report, out_dir, std::cout)
-                     .front()
-                     .string()
-              << '\n';
-  });
+  if (args.json_only) std::cout << "markdown, html: not written (--json-only)\n";
+  if (!args.json_only)
+    attempt("markdown report", [&] {
+      std::cout << "markdown: "
+                << MarkdownReporter().write(report, out_dir, std::cout).front().string() << '\n';
+    });
+  if (!args.json_only)
+    attempt("html report", [&] {
+      const auto gnuplot = find_gnuplot();
+      if (!gnuplot) std::cerr << "mapsla: html report: plots unavailable: gnuplot not found\n";
+      std::optional<GnuplotRenderer> renderer;
+      if (gnuplot) renderer.emplace(*gnuplot);
+      std::cout << "html: "
+                << HtmlReporter(renderer ? &*renderer : nullptr)
+                       .write(report, out_dir, std::cout)
+                       .front()
+                       .string()
+                << '\n';
+    });
   if (!args.prom_textfile.empty()) {
     attempt("--prom-textfile", [&] {
       write_textfile(report, args.prom_textfile);
@@ -298,6 +302,7 @@ int run_loaded(const LoadedRun& run, const std::vector<std::string>& command) {
   RunArgs args;
   args.out = run.out;
   args.quiet = run.quiet;
+  args.json_only = run.json_only;
   std::vector<Scenario> scenarios = run.scenarios;
   SlaSpec sla;
   try {
@@ -331,6 +336,8 @@ void add_run_command(CLI::App& app, const std::vector<std::string>& command) {
   run->add_option("--repetitions", run_args->repetitions, "Override repetitions per cell")
       ->check(CLI::Range(1, 1000));
   run->add_flag("--quiet", run_args->quiet, "No progress lines");
+  run->add_flag("--json-only", run_args->json_only,
+                "Write report.json only, not report.md and report.html (slow under QEMU TCG)");
   run->add_option("--prometheus-listen", run_args->prometheus_listen,
                   "Serve live metrics for Prometheus at ADDR/metrics (e.g. 127.0.0.1:9464)");
   run->add_option("--pushgateway", run_args->pushgateway,

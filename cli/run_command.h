@@ -14,6 +14,7 @@ struct LoadedRun {
   ScenarioOverrides overrides;      // recorded in the report (harness/reproduce.h)
   std::string out;                  // report directory; empty: mapsla-results/RUN_ID
   bool quiet = false;
+  bool json_only = false;  // report.json only: no report.md, report.html
 };
 
 // Probes the kernel, runs every scenario, writes the reports and prints the

@@ -24,6 +24,8 @@ namespace mapsla {
 
 enum class WriterProgram { syscall, xdp };
 
+static_assert(sizeof(mapsla_legacy_writer_args) == 48);
+
 inline constexpr uint32_t kLegacyWriterMaxKeys = MAPSLA_LEGACY_WRITER_MAX_KEYS;
 
 std::string_view to_string(WriterProgram program);
@@ -45,5 +47,16 @@ constexpr uint32_t legacy_writer_keys(uint32_t value_size) {
 // refused the packet (XDP_ABORTED: key_count above its max_keys) or
 // returned less than the arguments. Never throws: it is the writer's hot path.
 int run_writer_program(int prog_fd, WriterProgram program, mapsla_writer_args& args);
+
+// Runs the loaded XDP writer `repeat` times in one BPF_PROG_TEST_RUN over the
+// packet `packet` (bpf/legacy_writer.h): each repetition writes the next
+// slice from packet.cursor, one version higher than the last. On success the
+// packet is what the last repetition left (cursor and version advanced,
+// updated/failed summed over the repetitions) and `run_ns` the kernel's mean
+// time per repetition. Returns 0 or an errno as run_writer_program does; on
+// EINTR (a signal) the kernel returns nothing and an unknown number of
+// repetitions ran. Never throws.
+int run_xdp_writer(int prog_fd, mapsla_legacy_writer_args& packet, uint32_t repeat,
+                   uint32_t& run_ns);
 
 }  // namespace mapsla

@@ -16,6 +16,20 @@
 // writer loads it again with half the keys, down to one. `auto` (the
 // default) takes syscall when the feature probe loaded it, else xdp.
 //
+// `repeat` (xdp, flat out): one BPF_PROG_TEST_RUN may run the XDP program
+// many times, each repetition writing the next slice of the thread's keys
+// one version higher (bpf/legacy_writer.h), published when the call returns.
+// That matters on 5.10, where every XDP test_run registers the program with
+// the XDP dispatcher and removes it again: a millisecond per call in a TCG
+// guest, 20-40 ms once the other vCPU is busy, against microseconds for the
+// writes. `0` (auto, the default) runs one repetition (slice) per call and
+// times every call: once the least cost beyond the program's own run time
+// of the last kProbeCalls calls exceeds kBatchAboveNs, it sizes the
+// repetitions so that the writes take about 4x that overhead (at most
+// kMaxCallNs per call), re-estimated after each call. N fixes N repetitions
+// per call; 1 and a paced writer (`rate`) run keys_per_run ranges of one
+// version in max_keys slices, as without repeat.
+//
 // The `locked` pattern runs bpf/locked_writer.bpf.c or
 // bpf/legacy_locked_writer.bpf.c instead (same arguments): the target must
 // have been created with spin-lock BTF (MapSpec::spin_lock). `percpu` writes
@@ -47,6 +61,7 @@ class TestRunWriter final : public WriterDriver {
   struct Options final : WriterOptions {
     uint32_t keys_per_run = 64;
     std::optional<WriterProgram> program;  // nullopt: auto
+    uint32_t repeat = 0;                   // xdp: repetitions per test_run; 0: auto
     nlohmann::json to_json() const override;
   };
 
@@ -67,7 +82,13 @@ class TestRunWriter final : public WriterDriver {
   nlohmann::json stats() const override;
 
  private:
+  static constexpr uint64_t kBatchAboveNs = 100'000;
+  static constexpr size_t kProbeCalls = 4;
+  static constexpr uint64_t kMaxCallNs = 250'000'000;
+
   void write_loop(int cpu, uint32_t first_key, uint32_t key_count, double runs_per_s);
+  void write_repeated(int cpu, uint32_t first_key, uint32_t key_count);
+  void publish_repetitions(const mapsla_legacy_writer_args& start, uint32_t repeat);
   void run_range(int cpu, uint32_t key_start, uint32_t key_count, uint64_t version);
   void fail(std::string why);
   int load_syscall(const WriterContext& context);
@@ -91,6 +112,8 @@ class TestRunWriter final : public WriterDriver {
   std::atomic<uint64_t> runs_{0};
   std::atomic<uint64_t> test_runs_{0};  // BPF_PROG_TEST_RUN calls (xdp: several per run)
   std::atomic<uint64_t> failed_updates_{0};
+  std::atomic<uint32_t> repeat_{1};            // xdp: repetitions of the last test_run
+  std::atomic<uint64_t> call_overhead_ns_{0};  // xdp: a test_run's cost beyond the runs (min)
   std::atomic<int> last_update_errno_{0};
   mutable std::mutex failure_mutex_;
   std::string failure_;
