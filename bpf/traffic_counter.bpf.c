@@ -12,6 +12,14 @@
  * monotonic because the generator sends each flow from one pinned CPU and the
  * veth delivers on the sending CPU, so one flow's packets are counted in
  * order.
+ *
+ * Two programs, one loaded (the harness turns the other's autoload off):
+ * count_flow takes the flow's packet number with an atomic fetch-and-add
+ * (BPF_FETCH, Linux 5.12); count_flow_locked, for older kernels (5.10), takes
+ * it under a per-flow bpf_spin_lock (sched_cls may take one since 5.1) in
+ * flow_locks, and bumps flow_counts[f].packets with a plain atomic add (no
+ * fetch) right after. Both hand out each packet number of a flow exactly
+ * once, so counts, versions and the commit order are the same.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -60,6 +68,21 @@ struct {
 	__type(value, struct mapsla_counter_totals);
 } totals SEC(".maps");
 
+/* count_flow_locked's packet numbers (kernel-private: a spin-locked value
+ * cannot be mmapped, so flow_counts keeps its layout). max_entries is set to
+ * the flow count before load when count_flow_locked is the one loaded. */
+struct mapsla_flow_lock {
+	struct bpf_spin_lock lock;
+	__u64 packets;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mapsla_flow_lock);
+} flow_locks SEC(".maps");
+
 static __always_inline long replace_value(__u32 key, __u64 version, __u32 cpu)
 {
 	__u32 zero = 0;
@@ -94,11 +117,11 @@ static __always_inline long write_record(__u32 key, __u64 version)
 	return 0;
 }
 
-SEC("tc")
-int count_flow(struct __sk_buff *skb)
+static __always_inline int count_packet(struct __sk_buff *skb, int locked)
 {
 	struct mapsla_counter_totals *total;
 	struct mapsla_flow_count *count;
+	struct mapsla_flow_lock *flow_lock;
 	__u32 zero = 0, flow;
 	__u64 packets;
 	long err;
@@ -112,7 +135,17 @@ int count_flow(struct __sk_buff *skb)
 	count = bpf_map_lookup_elem(&flow_counts, &flow);
 	if (!count)
 		return TC_ACT_OK;
-	packets = __sync_fetch_and_add(&count->packets, 1) + 1;
+	if (locked) {
+		flow_lock = bpf_map_lookup_elem(&flow_locks, &flow);
+		if (!flow_lock)
+			return TC_ACT_OK;
+		bpf_spin_lock(&flow_lock->lock);
+		packets = ++flow_lock->packets;
+		bpf_spin_unlock(&flow_lock->lock);
+		__sync_fetch_and_add(&count->packets, 1);
+	} else {
+		packets = __sync_fetch_and_add(&count->packets, 1) + 1;
+	}
 	__sync_fetch_and_add(&count->bytes, skb->len);
 	err = write_record(flow, packets + 1);
 	if (err) {
@@ -126,4 +159,16 @@ int count_flow(struct __sk_buff *skb)
 		__sync_fetch_and_add(&count->committed, 1);
 	}
 	return TC_ACT_SHOT;
+}
+
+SEC("tc")
+int count_flow(struct __sk_buff *skb)
+{
+	return count_packet(skb, 0);
+}
+
+SEC("tc")
+int count_flow_locked(struct __sk_buff *skb)
+{
+	return count_packet(skb, 1);
 }

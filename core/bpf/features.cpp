@@ -187,6 +187,7 @@ std::vector<std::pair<std::string, const FeatureState*>> KernelFeatures::named()
           {"map_elem_iter", &map_elem_iter},
           {"cls_bpf", &cls_bpf},
           {"traffic_counter", &traffic_counter},
+          {"traffic_counter_locked", &traffic_counter_locked},
           {"net_namespaces", &net_namespaces},
           {"sch_netem", &sch_netem}};
 }
@@ -220,12 +221,14 @@ KernelFeatures probe_kernel_features() {
     f.map_elem_iter = probes::map_elem_iterator();
     f.cls_bpf = probes::program_type(BPF_PROG_TYPE_SCHED_CLS, "BPF_PROG_TYPE_SCHED_CLS");
     f.traffic_counter = probes::traffic_counter();
+    f.traffic_counter_locked = probes::traffic_counter_locked();
     f.sch_netem = probe_sch_netem(f.net_namespaces);
   } else {
     for (FeatureState* s :
          {&f.syscall_prog, &f.bpf_loop, &f.test_run_writer, &f.test_run_writer_xdp,
           &f.locked_writer_xdp, &f.batch_ops, &f.mmapable_array, &f.map_lock, &f.numa_map,
-          &f.map_elem_iter, &f.cls_bpf, &f.traffic_counter, &f.sch_netem})
+          &f.map_elem_iter, &f.cls_bpf, &f.traffic_counter, &f.traffic_counter_locked,
+          &f.sch_netem})
       *s = no("not probed: " + f.privileges.detail);
   }
   f.numa_nodes = numa_available() < 0 ? 1 : numa_num_configured_nodes();

@@ -37,11 +37,14 @@ struct KernelFeatures {
   FeatureState numa_map;             // bpf_map_create with BPF_F_NUMA_NODE
   FeatureState map_elem_iter;        // bpf/map_iter.bpf.c (tracing, iter/bpf_map_elem) loads,
                                      // attaches to a map and reads it
-  FeatureState traffic_counter;      // bpf/traffic_counter.bpf.c (atomic fetch-and-add) loads
+  FeatureState traffic_counter;      // traffic_counter.bpf.c count_flow (fetch-and-add) loads
   FeatureState cls_bpf;              // a BPF_PROG_TYPE_SCHED_CLS program loads
   FeatureState net_namespaces;       // unshare(CLONE_NEWNET) works (traffic writer, loss faults)
   FeatureState sch_netem;            // a netem qdisc can be created (tried in a private netns)
   int numa_nodes = 1;                // configured NUMA nodes (libnuma)
+  // bpf/traffic_counter.bpf.c's count_flow_locked (per-flow bpf_spin_lock)
+  // loads: the traffic writer's counter where count_flow does not (5.10).
+  FeatureState traffic_counter_locked;
 
   // (name, state) pairs in a stable order, for reports and `mapsla env`.
   std::vector<std::pair<std::string, const FeatureState*>> named() const;

@@ -238,6 +238,7 @@ FeatureState traffic_counter() {
   SkeletonPtr<mapsla_traffic_counter> skeleton(mapsla_traffic_counter__open(),
                                                mapsla_traffic_counter__destroy);
   if (!skeleton) return refused("open the traffic counter object (traffic_counter.bpf.c)", errno);
+  bpf_program__set_autoload(skeleton->progs.count_flow_locked, false);
   if (int err = errno_of(mapsla_traffic_counter__load(skeleton.get()))) {
     std::string verifier = capture.verifier_last_line();
     return refused(
@@ -246,6 +247,22 @@ FeatureState traffic_counter() {
         err, std::move(verifier));
   }
   return yes("traffic_counter.bpf.c (cls_bpf, atomic fetch-and-add) loads");
+}
+
+FeatureState traffic_counter_locked() {
+  LibbpfLogCapture capture;
+  SkeletonPtr<mapsla_traffic_counter> skeleton(mapsla_traffic_counter__open(),
+                                               mapsla_traffic_counter__destroy);
+  if (!skeleton) return refused("open the traffic counter object (traffic_counter.bpf.c)", errno);
+  bpf_program__set_autoload(skeleton->progs.count_flow, false);
+  if (int err = errno_of(mapsla_traffic_counter__load(skeleton.get()))) {
+    std::string verifier = capture.verifier_last_line();
+    return refused(
+        "kernel refuses the locked traffic counter (traffic_counter.bpf.c count_flow_locked: "
+        "cls_bpf with bpf_spin_lock)",
+        err, std::move(verifier));
+  }
+  return yes("traffic_counter.bpf.c count_flow_locked (cls_bpf, bpf_spin_lock) loads");
 }
 
 FeatureState map_elem_iterator() {

@@ -30,9 +30,13 @@ FeatureState test_run_writer_xdp();
 // bpf/legacy_locked_writer.bpf.c loads against a one-entry hash whose value
 // BTF holds a bpf_spin_lock and one run writes a record under the lock.
 FeatureState locked_writer_xdp();
-// bpf/traffic_counter.bpf.c (the traffic writer's cls_bpf counter) loads: it
-// numbers each flow's packets with an atomic fetch-and-add (Linux 5.12+).
+// bpf/traffic_counter.bpf.c's count_flow (the traffic writer's cls_bpf
+// counter) loads: it numbers each flow's packets with an atomic fetch-and-add
+// (Linux 5.12+).
 FeatureState traffic_counter();
+// Its count_flow_locked loads: the same counter numbering packets under a
+// per-flow bpf_spin_lock (cls_bpf may take one since Linux 5.1).
+FeatureState traffic_counter_locked();
 // bpf/map_iter.bpf.c loads, attaches to a two-element array and reads both.
 FeatureState map_elem_iterator();
 

@@ -40,6 +40,12 @@ std::shared_ptr<const WriterOptions> parse_options(Fields& fields, const WriterS
         "payload_bytes", kMinPayloadBytes, kMaxPayloadBytes, options->payload_bytes));
   });
   fields.check([&] { options->packets = fields.integer("packets", 0, uint64_t{1} << 50, 0); });
+  fields.check([&] {
+    const std::string counter =
+        fields.one_of("counter", {"auto", "fetch_add", "spin_lock"}, std::string("auto"));
+    if (counter == "fetch_add") options->counter = TrafficCounterProgram::fetch_add;
+    if (counter == "spin_lock") options->counter = TrafficCounterProgram::spin_lock;
+  });
   return options;
 }
 
@@ -93,8 +99,33 @@ EvidenceSummary summarize_stats(const nlohmann::json& stats) {
 
 }  // namespace
 
+const char* to_string(TrafficCounterProgram program) {
+  return program == TrafficCounterProgram::spin_lock ? "spin_lock" : "fetch_add";
+}
+
 nlohmann::json TrafficWriter::Options::to_json() const {
-  return {{"pps", pps}, {"payload_bytes", payload_bytes}, {"packets", packets}};
+  return {{"pps", pps},
+          {"payload_bytes", payload_bytes},
+          {"packets", packets},
+          {"counter", counter ? std::string(to_string(*counter)) : std::string("auto")}};
+}
+
+std::variant<TrafficCounterProgram, std::string> TrafficWriter::choose_counter(
+    std::optional<TrafficCounterProgram> requested, const KernelFeatures& features) {
+  if (requested == TrafficCounterProgram::fetch_add) {
+    if (!features.traffic_counter.available)
+      return "counter fetch_add: " + features.traffic_counter.detail;
+    return TrafficCounterProgram::fetch_add;
+  }
+  if (requested == TrafficCounterProgram::spin_lock) {
+    if (!features.traffic_counter_locked.available)
+      return "counter spin_lock: " + features.traffic_counter_locked.detail;
+    return TrafficCounterProgram::spin_lock;
+  }
+  if (features.traffic_counter.available) return TrafficCounterProgram::fetch_add;
+  if (features.traffic_counter_locked.available) return TrafficCounterProgram::spin_lock;
+  return fmt::format("{}; the spin_lock fallback: {}", features.traffic_counter.detail,
+                     features.traffic_counter_locked.detail);
 }
 
 WriterDescriptor TrafficWriter::descriptor() {
@@ -106,10 +137,12 @@ WriterDescriptor TrafficWriter::descriptor() {
       {MapKind::hash, MapKind::lru_hash, MapKind::array},
       parse_options,
       [](const WriterContext& context) { return std::make_unique<TrafficWriter>(context); },
-      [](const Scenario&, const KernelFeatures& features) -> std::string {
+      [](const Scenario& scenario, const KernelFeatures& features) -> std::string {
         if (!features.net_namespaces.available) return features.net_namespaces.detail;
         if (!features.cls_bpf.available) return features.cls_bpf.detail;
-        if (!features.traffic_counter.available) return features.traffic_counter.detail;
+        const auto* options = dynamic_cast<const Options*>(scenario.writer.options.get());
+        auto choice = choose_counter(options ? options->counter : std::nullopt, features);
+        if (auto* why = std::get_if<std::string>(&choice)) return *why;
         return {};
       },
       check_rules,
@@ -131,11 +164,25 @@ TrafficWriter::TrafficWriter(const WriterContext& context)
   if (flows_ == 0 || flows_ > MAPSLA_TRAFFIC_MAX_FLOWS)
     throw std::invalid_argument(
         fmt::format("traffic writer: {} flows (1…{} supported)", flows_, MAPSLA_TRAFFIC_MAX_FLOWS));
+  auto choice = choose_counter(options_.counter, context.features);
+  if (auto* why = std::get_if<std::string>(&choice))
+    throw std::runtime_error("traffic writer: " + *why);
+  counter_program_ = std::get<TrafficCounterProgram>(choice);
+  const bool locked = counter_program_ == TrafficCounterProgram::spin_lock;
   link_ = std::make_unique<VethLink>(run_id_);
   const LinkNames& names = link_->names();
 
   skeleton_.reset(mapsla_traffic_counter__open());
   if (!skeleton_) throw BpfError("open", "mapsla_traffic_counter skeleton", errno);
+  // One of the two programs: the other stays unloaded (a 5.10 verifier would
+  // refuse count_flow's fetch-and-add).
+  check_libbpf(bpf_program__set_autoload(skeleton_->progs.count_flow, !locked),
+               "bpf_program__set_autoload", "traffic count_flow");
+  check_libbpf(bpf_program__set_autoload(skeleton_->progs.count_flow_locked, locked),
+               "bpf_program__set_autoload", "traffic count_flow_locked");
+  if (locked)
+    check_libbpf(bpf_map__set_max_entries(skeleton_->maps.flow_locks, flows_),
+                 "bpf_map__set_max_entries", "traffic flow_locks");
   skeleton_->rodata->pattern = static_cast<uint32_t>(spec_.pattern);
   skeleton_->rodata->payload_words = payload_words(context.scenario.map.value_size);
   skeleton_->rodata->flows = flows_;
@@ -145,12 +192,14 @@ TrafficWriter::TrafficWriter(const WriterContext& context)
   check_libbpf(bpf_map__reuse_fd(skeleton_->maps.target, context.target.fd()), "bpf_map__reuse_fd",
                "traffic counter target");
   check_libbpf(mapsla_traffic_counter__load(skeleton_.get()), "load",
-               "mapsla_traffic_counter (traffic_counter.bpf.c)");
+               fmt::format("mapsla_traffic_counter (traffic_counter.bpf.c, {})",
+                           locked ? "count_flow_locked" : "count_flow"));
   counts_ = MappedArray<mapsla_flow_count>(bpf_map__fd(skeleton_->maps.flow_counts), flows_,
                                            "traffic flow_counts");
-  counter_ = std::make_unique<TcAttachment>(names.rx_netns, names.rx_dev, TcDirection::ingress,
-                                            bpf_program__fd(skeleton_->progs.count_flow),
-                                            TrafficLink::kCounterPriority, "traffic counter");
+  counter_ = std::make_unique<TcAttachment>(
+      names.rx_netns, names.rx_dev, TcDirection::ingress,
+      bpf_program__fd(locked ? skeleton_->progs.count_flow_locked : skeleton_->progs.count_flow),
+      TrafficLink::kCounterPriority, "traffic counter");
   generator_ = std::make_unique<UdpGenerator>(
       names.tx_netns,
       GeneratorOptions{flows_, options_.pps, options_.payload_bytes, spec_.cpus, options_.packets});
@@ -326,6 +375,7 @@ nlohmann::json TrafficWriter::stats() const {
                         {"netns", {names().tx_netns, names().rx_netns}},
                         {"veth", {names().tx_dev, names().rx_dev}},
                         {"counter", "cls_bpf direct-action on " + names().rx_dev + " ingress"},
+                        {"counter_program", std::string(to_string(counter_program_))},
                         {"sent", generator_->sent_total()},
                         {"counted", counted},
                         {"bytes_counted", bytes},

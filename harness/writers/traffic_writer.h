@@ -6,6 +6,13 @@
 // record to version 1 + packets counted (the prefill's version 1 means "no
 // packet yet"), in the scenario's pattern (inplace, replace or seqlock).
 //
+// Counter program. The object holds two: `fetch_add` (count_flow, an atomic
+// fetch-and-add, Linux 5.12) and `spin_lock` (count_flow_locked, a per-flow
+// bpf_spin_lock, for 5.10). `counter: auto` (the default) loads fetch_add
+// where the probe `traffic_counter` found it loads, else spin_lock; stats()
+// records the one loaded as `counter_program`. Counts, versions and the oracle
+// are the same with either.
+//
 // Committed versions. The counts exist only in the kernel, so the counter
 // bumps a per-flow `committed` word after each record write, and a publisher
 // thread (on the writer CPUs) copies 1 + committed of every flow to the
@@ -26,8 +33,10 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "bpf/traffic.h"
@@ -42,6 +51,9 @@
 
 namespace mapsla {
 
+enum class TrafficCounterProgram { fetch_add, spin_lock };
+const char* to_string(TrafficCounterProgram program);
+
 static_assert(sizeof(mapsla_flow_count) == 32);
 static_assert(sizeof(mapsla_counter_totals) == 32);
 
@@ -51,10 +63,15 @@ class TrafficWriter final : public WriterDriver {
     uint64_t pps = 100000;  // packets per second over all sender threads; 0 = max
     uint32_t payload_bytes = 64;
     uint64_t packets = 0;  // stop sending after this many packets; 0 = until stopped
+    std::optional<TrafficCounterProgram> counter;  // nullopt = auto
     nlohmann::json to_json() const override;
   };
 
   static WriterDescriptor descriptor();
+  // The counter program to load: `requested` if the kernel takes it, else
+  // (auto) fetch_add, else spin_lock; or why none can be loaded.
+  static std::variant<TrafficCounterProgram, std::string> choose_counter(
+      std::optional<TrafficCounterProgram> requested, const KernelFeatures& features);
 
   // Builds the namespaces, veth, counter and generator sockets; throws
   // (BpfError, CommandError, std::system_error) with everything undone.
@@ -81,6 +98,7 @@ class TrafficWriter final : public WriterDriver {
   WriterSpec spec_;
   Options options_;
   uint32_t flows_;
+  TrafficCounterProgram counter_program_ = TrafficCounterProgram::fetch_add;
   std::string run_id_;
   VersionBoard& board_;
   MapView target_;

@@ -109,5 +109,14 @@ TEST_F(FeatureProbeTest, TheTrafficCounterLoadsWhereverTheSyscallWriterDoes) {
   }
 }
 
+TEST_F(FeatureProbeTest, TheLockedTrafficCounterLoadsWhereverClsBpfAndMapLocksDo) {
+  const KernelFeatures& f = testing::kernel_features();
+  // bpf_spin_lock in sched_cls (5.1) is older than every kernel mapsla runs
+  // on: the locked counter is the traffic writer's fallback on 5.10.
+  if (f.cls_bpf.available && f.map_lock.available) {
+    EXPECT_TRUE(f.traffic_counter_locked.available) << f.traffic_counter_locked.detail;
+  }
+}
+
 }  // namespace
 }  // namespace mapsla

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -42,22 +43,25 @@ int sender_cpu() {
   return online_cpus() > 1 ? 1 : 0;
 }
 
-Scenario loss_scenario(uint32_t flows, uint64_t packets, const std::string& fault) {
+Scenario loss_scenario(uint32_t flows, uint64_t packets, const std::string& fault,
+                       const std::string& counter) {
   const std::string yaml = fmt::format(R"(
 name: loss_test
 map: {{kind: hash, entries: {}, value_size: 64}}
-writer: {{driver: traffic, cpus: [{}], pps: max, packets: {}}}
+writer: {{driver: traffic, cpus: [{}], pps: max, packets: {}, counter: {}}}
 readers: [{{reader: naive, mode: keys}}]
 faults: [{}]
 )",
-                                       flows, sender_cpu(), packets, fault);
+                                       flows, sender_cpu(), packets, counter, fault);
   return parse_scenarios(yaml, "loss_test.yaml").front();
 }
 
 // Sends `packets` packets over `flows` flows through the fault `fault` (a
 // YAML flow mapping) and collects the evidence.
-LossRun run_loss(uint32_t flows, uint64_t packets, const std::string& fault) {
-  const Scenario s = loss_scenario(flows, packets, fault);
+// `counter` picks the counter program (auto, fetch_add or spin_lock).
+LossRun run_loss(uint32_t flows, uint64_t packets, const std::string& fault,
+                 const std::string& counter = "auto") {
+  const Scenario s = loss_scenario(flows, packets, fault, counter);
   const std::string run_id = new_run_id();
   const KernelFeatures& features = testing::kernel_features();
   TargetMap target(s.map, "loss_test");
@@ -111,15 +115,26 @@ void expect_within(const nlohmann::json& ratio, double requested, uint64_t n) {
   EXPECT_TRUE(ratio["within_tolerance"].get<bool>()) << ratio.dump();
 }
 
-class EbpfLossRatio : public PacketLossTest, public ::testing::WithParamInterface<double> {};
+// (loss percent, counter program): `auto` and the 5.10 fallback spin_lock,
+// forced so that a 5.12+ host proves it too.
+class EbpfLossRatio : public PacketLossTest,
+                      public ::testing::WithParamInterface<std::tuple<double, std::string>> {};
 
 TEST_P(EbpfLossRatio, ObservedRatioIsWithinToleranceAndFlowsReconcile) {
   constexpr uint32_t kFlows = 1024;
   constexpr uint64_t kPackets = 40 * kFlows;
-  const double percent = GetParam();
-  const LossRun run = run_loss(
-      kFlows, kPackets, fmt::format("{{kind: packet_loss, percent: {}, impl: ebpf}}", percent));
+  const auto& [percent, counter] = GetParam();
+  if (counter == "spin_lock") MAPSLA_REQUIRE_FEATURE(traffic_counter_locked);
+  // auto: fetch_add where the kernel takes it (5.12+), else spin_lock.
+  const std::string expected_program = counter != "auto" ? counter
+                                       : testing::kernel_features().traffic_counter.available
+                                           ? "fetch_add"
+                                           : "spin_lock";
+  const LossRun run =
+      run_loss(kFlows, kPackets,
+               fmt::format("{{kind: packet_loss, percent: {}, impl: ebpf}}", percent), counter);
   EXPECT_EQ(run.active["impl"], "ebpf");
+  EXPECT_EQ(run.writer["counter_program"], expected_program);
   expect_within(run.gone["ratio_while_active"], percent / 100, kPackets);
   std::cout << fmt::format(
       "[ measured ] ebpf loss requested {}% observed {:.4f}% n={} "
@@ -148,9 +163,13 @@ TEST_P(EbpfLossRatio, ObservedRatioIsWithinToleranceAndFlowsReconcile) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Percent, EbpfLossRatio, ::testing::Values(0.0, 2.0, 50.0),
+INSTANTIATE_TEST_SUITE_P(Percent, EbpfLossRatio,
+                         ::testing::Combine(::testing::Values(0.0, 2.0, 50.0),
+                                            ::testing::Values("auto", "spin_lock")),
                          [](const auto& info) {
-                           return fmt::format("loss_{}pct", static_cast<int>(info.param));
+                           return fmt::format("loss_{}pct_{}",
+                                              static_cast<int>(std::get<0>(info.param)),
+                                              std::get<1>(info.param));
                          });
 
 TEST_F(PacketLossTest, SameSeedDropsTheSamePacketsAndAnotherSeedDoesNot) {

@@ -16,6 +16,7 @@
 #include "harness/runner.h"
 #include "harness/scenario_parser.h"
 #include "harness/writers/test_run_writer.h"
+#include "harness/writers/traffic_writer.h"
 #include "readers/reader.h"
 
 namespace mapsla {
@@ -245,6 +246,33 @@ TEST(FeatureDecisions, LockedPatternNeedsMapLockAndTrafficNeedsClsBpf) {
             "writer traffic: kernel refuses BPF_PROG_TYPE_SCHED_CLS programs: EPERM");
 }
 
+TEST(FeatureDecisions, TrafficCounterFallsBackToTheSpinLockProgramOn510) {
+  KernelFeatures f = kernel_without_tracing();
+  using P = TrafficCounterProgram;
+  EXPECT_EQ(std::get<P>(TrafficWriter::choose_counter(std::nullopt, f)), P::fetch_add);
+  EXPECT_EQ(std::get<P>(TrafficWriter::choose_counter(P::spin_lock, f)), P::spin_lock);
+
+  // 5.10: no BPF_FETCH, bpf_spin_lock in cls_bpf.
+  f.traffic_counter = {false, "kernel refuses the traffic counter: EINVAL", EINVAL, {}};
+  EXPECT_EQ(std::get<P>(TrafficWriter::choose_counter(std::nullopt, f)), P::spin_lock);
+  EXPECT_EQ(std::get<std::string>(TrafficWriter::choose_counter(P::fetch_add, f)),
+            "counter fetch_add: kernel refuses the traffic counter: EINVAL");
+
+  f.traffic_counter_locked = {
+      false, "kernel refuses the locked traffic counter: EINVAL", EINVAL, {}};
+  const std::string why =
+      "kernel refuses the traffic counter: EINVAL; the spin_lock fallback: kernel refuses the "
+      "locked traffic counter: EINVAL";
+  EXPECT_EQ(std::get<std::string>(TrafficWriter::choose_counter(std::nullopt, f)), why);
+  const auto cells = plan_only(
+      "name: t\nmap: {kind: hash, entries: 64, keys: 16}\nwriter: {driver: traffic}\n"
+      "readers: [{reader: naive}]\n",
+      f);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].status, CellStatus::skipped);
+  EXPECT_EQ(cells[0].reason, "writer traffic: " + why);
+}
+
 TEST(FeatureDecisions, NamedListsEveryProbedFeatureOnceAndFindFindsThem) {
   const KernelFeatures f = kernel_without_tracing();
   std::set<std::string> names;
@@ -254,8 +282,8 @@ TEST(FeatureDecisions, NamedListsEveryProbedFeatureOnceAndFindFindsThem) {
   }
   for (const char* needed :
        {"syscall_prog", "bpf_loop", "test_run_writer", "test_run_writer_xdp", "locked_writer_xdp",
-        "map_elem_iter", "cls_bpf", "traffic_counter", "map_lock", "mmapable_array", "batch_ops",
-        "numa_map", "net_namespaces", "sch_netem"})
+        "map_elem_iter", "cls_bpf", "traffic_counter", "traffic_counter_locked", "map_lock",
+        "mmapable_array", "batch_ops", "numa_map", "net_namespaces", "sch_netem"})
     EXPECT_TRUE(names.contains(needed)) << needed;
   EXPECT_EQ(f.find("no_such_feature"), nullptr);
 }
