@@ -238,6 +238,14 @@ Applicability ExternalReader::applies_to(const TargetSpec& target) const {
   if (!config_.unavailable.empty()) return Applicability::no(config_.unavailable);
   if (config_.check)
     if (std::string why = config_.check(target); !why.empty()) return Applicability::no(why);
+  // The program will hold no capability: on a kernel that refuses such a
+  // process every bpf() command (5.10–5.18 with unprivileged BPF disabled)
+  // it could not read at all, which is not a verdict on the reader.
+  if (config_.run_as && target.features && !target.features->unprivileged_map_read.available)
+    return Applicability::no(
+        fmt::format("the reader runs as {} with no capability, and {} (`privileged: true` runs "
+                    "it with mapsla's privileges)",
+                    config_.run_as_label, target.features->unprivileged_map_read.detail));
   return Applicability::yes();
 }
 

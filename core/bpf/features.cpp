@@ -4,9 +4,11 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <numa.h>
+#include <pwd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -121,6 +123,64 @@ FeatureState probe_map_lock() {
   return yes("BPF_F_LOCK lookup of a bpf_spin_lock value");
 }
 
+// What an external reader meets: its descriptor of the map is inherited, its
+// privileges dropped to nobody's with launch()'s own steps. Its first calls
+// are the map's info (cilium/ebpf's NewMapFromFD) and a lookup.
+struct GivenMap {
+  int fd;
+};
+constexpr int kLookupRefused = 64;  // + errno; below it: the info call's errno
+
+int read_given_map(void* arg) {
+  const int fd = static_cast<GivenMap*>(arg)->fd;
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return std::clamp(errno, 1, kLookupRefused - 1);
+  uint32_t key = 0;
+  uint64_t value = 0;
+  if (bpf_map_lookup_elem(fd, &key, &value) != 0)
+    return kLookupRefused + std::clamp(errno, 1, 126 - kLookupRefused);
+  return 0;
+}
+
+std::string sysctl_value(const char* path) {
+  std::ifstream in(path);
+  std::string value;
+  return in >> value ? value : "unreadable";
+}
+
+FeatureState probe_unprivileged_map_read() {
+  int err = 0;
+  UniqueFd map = create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, nullptr, &err);
+  if (!map.valid()) return no_errno("bpf_map_create", err);
+  const passwd* pw = ::getpwnam("nobody");
+  const Credentials nobody = pw ? Credentials{pw->pw_uid, pw->pw_gid} : Credentials{};
+  GivenMap given{map.get()};
+  int result = 0;
+  try {
+    result = run_with_dropped_privileges(nobody, read_given_map, &given);
+  } catch (const std::exception& e) {
+    return no(fmt::format("not probed: {}", e.what()));
+  }
+  const std::string who =
+      ::geteuid() == 0
+          ? fmt::format("a process with no capability (uid {}, gid {})", nobody.uid, nobody.gid)
+          : std::string("a process with no capability");
+  if (result == 0) return yes(who + " read a map through a descriptor it was given");
+  const bool lookup = result >= kLookupRefused;
+  const int refused = lookup ? result - kLookupRefused : result;
+  FeatureState state =
+      no_errno(fmt::format("{} cannot read a map through a descriptor it was given ({})", who,
+                           lookup ? "BPF_MAP_LOOKUP_ELEM" : "BPF_OBJ_GET_INFO_BY_FD"),
+               refused);
+  if (refused == EPERM)
+    state.detail += fmt::format(
+        "; kernel.unprivileged_bpf_disabled={}: before Linux 5.19 that refuses every bpf() "
+        "command without CAP_BPF",
+        sysctl_value("/proc/sys/kernel/unprivileged_bpf_disabled"));
+  return state;
+}
+
 // Runs argv inside a private network namespace made by util-linux's
 // unshare(1), through the core process layer: the namespace and anything
 // made in it die with the child.
@@ -189,7 +249,8 @@ std::vector<std::pair<std::string, const FeatureState*>> KernelFeatures::named()
           {"traffic_counter", &traffic_counter},
           {"traffic_counter_locked", &traffic_counter_locked},
           {"net_namespaces", &net_namespaces},
-          {"sch_netem", &sch_netem}};
+          {"sch_netem", &sch_netem},
+          {"unprivileged_map_read", &unprivileged_map_read}};
 }
 
 const FeatureState* KernelFeatures::find(const std::string& name) const {
@@ -223,12 +284,13 @@ KernelFeatures probe_kernel_features() {
     f.traffic_counter = probes::traffic_counter();
     f.traffic_counter_locked = probes::traffic_counter_locked();
     f.sch_netem = probe_sch_netem(f.net_namespaces);
+    f.unprivileged_map_read = probe_unprivileged_map_read();
   } else {
     for (FeatureState* s :
          {&f.syscall_prog, &f.bpf_loop, &f.test_run_writer, &f.test_run_writer_xdp,
           &f.locked_writer_xdp, &f.batch_ops, &f.mmapable_array, &f.map_lock, &f.numa_map,
-          &f.map_elem_iter, &f.cls_bpf, &f.traffic_counter, &f.traffic_counter_locked,
-          &f.sch_netem})
+          &f.map_elem_iter, &f.cls_bpf, &f.traffic_counter, &f.traffic_counter_locked, &f.sch_netem,
+          &f.unprivileged_map_read})
       *s = no("not probed: " + f.privileges.detail);
   }
   f.numa_nodes = numa_available() < 0 ? 1 : numa_num_configured_nodes();

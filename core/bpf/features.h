@@ -45,6 +45,10 @@ struct KernelFeatures {
   // bpf/traffic_counter.bpf.c's count_flow_locked (per-flow bpf_spin_lock)
   // loads: the traffic writer's counter where count_flow does not (5.10).
   FeatureState traffic_counter_locked;
+  // A process with no capability (external readers run as nobody) can read a
+  // map through a descriptor it was given. 5.10–5.18 refuse every bpf()
+  // command without CAP_BPF while kernel.unprivileged_bpf_disabled is set.
+  FeatureState unprivileged_map_read;
 
   // (name, state) pairs in a stable order, for reports and `mapsla env`.
   std::vector<std::pair<std::string, const FeatureState*>> named() const;

@@ -292,6 +292,46 @@ ChildProcess ChildProcess::launch(const LaunchSpec& spec) {
   return child;
 }
 
+int run_with_dropped_privileges(const Credentials& as, int (*body)(void*), void* arg) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    throw std::runtime_error(
+        fmt::format("run_with_dropped_privileges: pipe: {}", errno_name(errno)));
+  UniqueFd report_read(report[0]), report_write(report[1]);
+  const bool as_root = ::geteuid() == 0;
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0)
+    throw std::runtime_error(
+        fmt::format("run_with_dropped_privileges: fork: {}", errno_name(errno)));
+  if (pid == 0) {
+    drop_privileges(as, as_root, report_write.get());
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+      child_fail(report_write.get(), Step::pdeathsig);
+    if (::getppid() != parent) ::_exit(127);
+    ::_exit(std::clamp(body(arg), 0, 126));
+  }
+  report_write.reset();
+  ChildFailure failure{};
+  ssize_t got;
+  do {
+    got = ::read(report_read.get(), &failure, sizeof failure);
+  } while (got < 0 && errno == EINTR);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (got == static_cast<ssize_t>(sizeof failure))
+    throw std::runtime_error(fmt::format("cannot drop privileges to {}:{}: {}: {} ({})", as.uid,
+                                         as.gid, step_name(static_cast<Step>(failure.step)),
+                                         std::strerror(failure.err), errno_name(failure.err)));
+  if (!WIFEXITED(status))
+    throw std::runtime_error(fmt::format("a child with dropped privileges ended: {}",
+                                         WIFSIGNALED(status)
+                                             ? ExitStatus{true, WTERMSIG(status)}.describe()
+                                             : std::string("abnormally")));
+  return WEXITSTATUS(status);
+}
+
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::move(other.pidfd_)),

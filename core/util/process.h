@@ -148,6 +148,15 @@ struct CommandResult {
 // exit_code 127 and the reason in `err`.
 CommandResult run_to_completion(LaunchSpec spec, uint64_t deadline_ns = 0);
 
+// Runs `body(arg)` in a forked child that first drops its privileges to
+// `as` with the very steps launch() takes for a program with `drop_to`, and
+// returns what body returned (0–126). For probes that must see what an
+// unprivileged reader will see. The child is killed if this thread dies.
+// Throws std::runtime_error naming the step when the drop fails or the child
+// dies by a signal. `body` runs in the child of a multi-threaded process:
+// async-signal-safe calls only (system calls, no allocation).
+int run_with_dropped_privileges(const Credentials& as, int (*body)(void* arg), void* arg);
+
 // "MAPSLA_SPAWNED_BY_RUN=RUN_ID" (core/util/process_group.h) for a map
 // pinned in a run's directory (/sys/fs/bpf/mapsla/RUN_ID/…), so that
 // `mapsla cleanup` finds a program a killed run left; "" for any other path.

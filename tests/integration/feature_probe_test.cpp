@@ -5,10 +5,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "core/bpf/error.h"
 #include "core/bpf/map_iterator.h"
+#include "core/util/process.h"
 #include "harness/target_map.h"
 #include "model/version_board.h"
 #include "tests/integration/privileged.h"
@@ -115,6 +124,51 @@ TEST_F(FeatureProbeTest, TheLockedTrafficCounterLoadsWhereverClsBpfAndMapLocksDo
   // on: the locked counter is the traffic writer's fallback on 5.10.
   if (f.cls_bpf.available && f.map_lock.available) {
     EXPECT_TRUE(f.traffic_counter_locked.available) << f.traffic_counter_locked.detail;
+  }
+}
+
+// What the probe's child checks of itself: bit 1 uid, 2 gid, 4 a capability
+// left, 8 no_new_privs unset. Raw system calls only (a forked child).
+int privileges_left(void*) {
+  uid_t r = 0, e = 0, saved = 0;
+  gid_t rg = 0, eg = 0, sg = 0;
+  int bad = 0;
+  if (::syscall(SYS_getresuid, &r, &e, &saved) != 0 || r != 65534 || e != 65534 || saved != 65534)
+    bad |= 1;
+  if (::syscall(SYS_getresgid, &rg, &eg, &sg) != 0 || rg != 65534 || eg != 65534 || sg != 65534)
+    bad |= 2;
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capget, &header, data) != 0) bad |= 4;
+  for (const auto& d : data)
+    if (d.effective || d.permitted || d.inheritable) bad |= 4;
+  if (::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) bad |= 8;
+  return bad;
+}
+
+TEST_F(FeatureProbeTest, TheUnprivilegedReadProbeRunsAsNobodyWithNoCapability) {
+  if (::geteuid() != 0) MAPSLA_SKIP_OR_FAIL("needs root to switch to uid 65534");
+  EXPECT_EQ(run_with_dropped_privileges(Credentials{65534, 65534}, privileges_left, nullptr), 0)
+      << "1 uid, 2 gid, 4 capabilities, 8 no_new_privs";
+}
+
+// Linux 5.19 (commit c8644cd0efe7) made kernel.unprivileged_bpf_disabled
+// refuse only map and program creation; before, every bpf() command.
+TEST_F(FeatureProbeTest, UnprivilegedMapReadsAreRefusedExactlyWhereTheKernelSaysSo) {
+  const KernelFeatures& f = testing::kernel_features();
+  utsname u{};
+  ASSERT_EQ(::uname(&u), 0);
+  int major = 0, minor = 0;
+  ASSERT_EQ(std::sscanf(u.release, "%d.%d", &major, &minor), 2) << u.release;
+  int disabled = -1;
+  std::ifstream("/proc/sys/kernel/unprivileged_bpf_disabled") >> disabled;
+  const bool refused = (major < 5 || (major == 5 && minor < 19)) && disabled != 0;
+  EXPECT_EQ(f.unprivileged_map_read.available, !refused)
+      << u.release << ", unprivileged_bpf_disabled=" << disabled << ": "
+      << f.unprivileged_map_read.detail;
+  if (refused) {
+    EXPECT_EQ(f.unprivileged_map_read.error, EPERM);
+    EXPECT_THAT(f.unprivileged_map_read.detail, ::testing::HasSubstr("unprivileged_bpf_disabled"));
   }
 }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "core/bpf/features.h"
 #include "core/util/affinity.h"
 #include "core/util/yaml_fields.h"
 #include "harness/scenario_parser.h"
@@ -185,6 +186,39 @@ TEST(ExternalReaderPlacement, MemoryNodesOfCpusHaveMemory) {
   ASSERT_EQ(nodes.size(), 1u) << "CPU 0 belongs to exactly one node";
   EXPECT_THAT(with_memory, ::testing::Contains(nodes.front()));
   EXPECT_THAT(memory_nodes_of_cpus({}), ::testing::IsEmpty());
+}
+
+// 5.10–5.18 with kernel.unprivileged_bpf_disabled set refuse every bpf()
+// command to a process without CAP_BPF: a reader dropped to nobody could not
+// read at all there, and says so instead of failing; a privileged one runs.
+TEST(ExternalReaderPrivileges, AKernelThatRefusesUnprivilegedMapReadsMakesNobodyNotApplicable) {
+  KernelFeatures kernel;
+  kernel.unprivileged_map_read = {
+      false, "a process with no capability cannot read a map: EPERM", EPERM, {}};
+  const TargetSpec target{MapKind::hash, 64, 1024, WriterPattern::inplace, true, &kernel};
+  const auto reader_of = [](const std::string& entry) {
+    const auto s = parse_scenarios(scenario(entry), "s.yaml");
+    const auto& spec = s.at(0).readers.front();
+    return builtin_readers().find(spec.reader)->create(spec.mode, *spec.options);
+  };
+
+  const Applicability as_nobody =
+      reader_of("{reader: external, mode: m, command: [/bin/true]}")->applies_to(target);
+  EXPECT_FALSE(as_nobody.applicable);
+  EXPECT_THAT(as_nobody.reason, HasSubstr("the reader runs as nobody"));
+  EXPECT_THAT(as_nobody.reason, HasSubstr(kernel.unprivileged_map_read.detail));
+  EXPECT_THAT(as_nobody.reason, HasSubstr("privileged: true"));
+  EXPECT_FALSE(reader_of("{reader: external, mode: m, command: [/bin/true], run_as: {uid: 1000}}")
+                   ->applies_to(target)
+                   .applicable);
+
+  EXPECT_TRUE(reader_of("{reader: external, mode: m, command: [/bin/true], privileged: true}")
+                  ->applies_to(target)
+                  .applicable);
+  kernel.unprivileged_map_read = {true, "read", 0, {}};
+  EXPECT_TRUE(reader_of("{reader: external, mode: m, command: [/bin/true]}")
+                  ->applies_to(target)
+                  .applicable);
 }
 
 }  // namespace

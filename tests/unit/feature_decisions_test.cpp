@@ -280,10 +280,10 @@ TEST(FeatureDecisions, NamedListsEveryProbedFeatureOnceAndFindFindsThem) {
     EXPECT_TRUE(names.insert(name).second) << name;
     EXPECT_EQ(f.find(name), state);
   }
-  for (const char* needed :
-       {"syscall_prog", "bpf_loop", "test_run_writer", "test_run_writer_xdp", "locked_writer_xdp",
-        "map_elem_iter", "cls_bpf", "traffic_counter", "traffic_counter_locked", "map_lock",
-        "mmapable_array", "batch_ops", "numa_map", "net_namespaces", "sch_netem"})
+  for (const char* needed : {"syscall_prog", "bpf_loop", "test_run_writer", "test_run_writer_xdp",
+                             "locked_writer_xdp", "map_elem_iter", "cls_bpf", "traffic_counter",
+                             "traffic_counter_locked", "map_lock", "mmapable_array", "batch_ops",
+                             "numa_map", "net_namespaces", "sch_netem", "unprivileged_map_read"})
     EXPECT_TRUE(names.contains(needed)) << needed;
   EXPECT_EQ(f.find("no_such_feature"), nullptr);
 }
