@@ -243,8 +243,8 @@ Applicability ExternalReader::applies_to(const TargetSpec& target) const {
   // it could not read at all, which is not a verdict on the reader.
   if (config_.run_as && target.features && !target.features->unprivileged_map_read.available)
     return Applicability::no(
-        fmt::format("the reader runs as {} with no capability, and {} (`privileged: true` runs "
-                    "it with mapsla's privileges)",
+        fmt::format("the reader runs as {}, and {}; `privileged: true` runs it with mapsla's "
+                    "privileges",
                     config_.run_as_label, target.features->unprivileged_map_read.detail));
   return Applicability::yes();
 }

@@ -164,9 +164,9 @@ MetricComparison floor_row(const CellResult& base, const CellResult& next, const
 
 CellComparison compare_cell(const CellResult& base, const CellResult& next,
                             const CompareOptions& options) {
-  CellComparison out{base.scenario,           base.reader, base.mode, base.repetitions.size(),
-                     next.repetitions.size(), {}};
   const bool by_floor = options.relative_to_floor && has_floor(base) && has_floor(next);
+  CellComparison out{base.scenario,           base.reader, base.mode, base.repetitions.size(),
+                     next.repetitions.size(), by_floor,    {}};
   BootstrapOptions boot;
   boot.resamples = options.resamples;
   const CellReplicates b = cell_replicates(base, boot, by_floor);
@@ -325,15 +325,16 @@ std::vector<std::string> row_of(const CellComparison& cell, const MetricComparis
 void add_floor_notes(Comparison& c, const Report& base, const Report& next) {
   size_t raw = 0, moved = 0;
   const MetricComparison* example = nullptr;
-  for (const auto& cell : c.cells)
+  for (const auto& cell : c.cells) {
+    if (!cell.judged_by_floor) ++raw;
     for (const auto& m : cell.metrics) {
-      if (m.latency && !m.context && !m.relative_to_floor && m.metric == "op p50") ++raw;
       const double t = c.options.threshold_pct / 100.0;
       if (m.context && m.has_interval && (m.ci_low > t || m.ci_high < -t)) {
         ++moved;
         if (!example) example = &m;
       }
     }
+  }
   const bool base_has = std::ranges::any_of(base.cells, has_floor);
   const bool next_has = std::ranges::any_of(next.cells, has_floor);
   // Two reports without any floor (both from a mapsla before floors) are

@@ -70,6 +70,8 @@ struct MetricComparison {
 struct CellComparison {
   std::string scenario, reader, mode;
   size_t base_repetitions = 0, new_repetitions = 0;
+  // Latency judged ÷ floor; false when asked for --raw or a report has no floor.
+  bool judged_by_floor = false;
   std::vector<MetricComparison> metrics;
 };
 

@@ -169,15 +169,18 @@ FeatureState probe_unprivileged_map_read() {
   if (result == 0) return yes(who + " read a map through a descriptor it was given");
   const bool lookup = result >= kLookupRefused;
   const int refused = lookup ? result - kLookupRefused : result;
-  FeatureState state =
-      no_errno(fmt::format("{} cannot read a map through a descriptor it was given ({})", who,
-                           lookup ? "BPF_MAP_LOOKUP_ELEM" : "BPF_OBJ_GET_INFO_BY_FD"),
-               refused);
+  // Not no_errno(): its words on EPERM are about mapsla's own capabilities,
+  // and these were dropped on purpose.
+  std::string detail =
+      fmt::format("{} cannot read a map through a descriptor it was given: {}: {}", who,
+                  lookup ? "BPF_MAP_LOOKUP_ELEM" : "BPF_OBJ_GET_INFO_BY_FD", errno_name(refused));
   if (refused == EPERM)
-    state.detail += fmt::format(
-        "; kernel.unprivileged_bpf_disabled={}: before Linux 5.19 that refuses every bpf() "
-        "command without CAP_BPF",
+    detail += fmt::format(
+        " (kernel.unprivileged_bpf_disabled={}; before Linux 5.19 that refuses every bpf() "
+        "command without CAP_BPF)",
         sysctl_value("/proc/sys/kernel/unprivileged_bpf_disabled"));
+  FeatureState state = no(std::move(detail));
+  state.error = refused;
   return state;
 }
 
