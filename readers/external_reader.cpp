@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/bpf/capabilities.h"
 #include "core/bpf/error.h"
 #include "core/util/affinity.h"
 #include "core/util/clock.h"
@@ -47,6 +48,37 @@ Credentials user_credentials(Fields& fields, const std::string& key, const std::
   const passwd* pw = ::getpwnam(user.c_str());
   if (!pw) fields.fail(key, fmt::format("no user '{}' on this host", user));
   return {pw->pw_uid, pw->pw_gid};
+}
+
+// `capabilities: [CAP_BPF, …]` under run_as: what the program may keep, as
+// the agent it stands for has them (CAP_BPF reads maps on 5.10–5.18 with
+// unprivileged BPF disabled).
+uint64_t read_capabilities(Fields& r) {
+  static constexpr Capability kKeepable[] = {Capability::bpf, Capability::perfmon,
+                                             Capability::net_admin, Capability::sys_admin};
+  const YAML::Node node = r.node("capabilities");
+  if (!node.IsSequence()) r.fail("capabilities", "expected a list, e.g. [CAP_BPF]");
+  uint64_t mask = 0;
+  for (const auto& item : node) {
+    const std::string name = item.IsScalar() ? item.Scalar() : "";
+    const auto* cap =
+        std::ranges::find_if(kKeepable, [&](Capability c) { return to_string(c) == name; });
+    if (cap == std::end(kKeepable))
+      r.fail("capabilities",
+             fmt::format("'{}' is not one a reader may keep (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, "
+                         "CAP_SYS_ADMIN)",
+                         name));
+    mask |= 1ull << static_cast<int>(*cap);
+  }
+  return mask;
+}
+
+std::string capability_names(uint64_t mask) {
+  std::vector<std::string> names;
+  for (Capability c :
+       {Capability::bpf, Capability::perfmon, Capability::net_admin, Capability::sys_admin})
+    if (mask & (1ull << static_cast<int>(c))) names.push_back(to_string(c));
+  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 std::vector<std::string> read_command(Fields& f) {
@@ -162,7 +194,10 @@ void ExternalReader::parse_options(Fields& f, ExternalConfig& c) {
     c.run_as_label = "nobody";
   }
   if (c.run_as)
-    c.run_as_label = fmt::format("{} ({}:{})", c.run_as_label, c.run_as->uid, c.run_as->gid);
+    c.run_as_label = c.run_as->capabilities
+                         ? fmt::format("{} ({}:{}) with {}", c.run_as_label, c.run_as->uid,
+                                       c.run_as->gid, capability_names(c.run_as->capabilities))
+                         : fmt::format("{} ({}:{})", c.run_as_label, c.run_as->uid, c.run_as->gid);
   else
     c.run_as_label = "privileged (mapsla's uid and capabilities)";
   f.check([&] {
@@ -201,6 +236,7 @@ void ExternalReader::parse_run_as(Fields& f, bool privileged, ExternalConfig& c)
       r.fail_here("needs `user: NAME` or `uid: N` (and optionally `gid: N`)");
     }
     if (r.has("gid")) creds.gid = static_cast<gid_t>(r.integer("gid", 0, 4'294'967'294u));
+    if (r.has("capabilities")) creds.capabilities = read_capabilities(r);
     r.done();
     c.run_as = creds;
   }
@@ -238,14 +274,15 @@ Applicability ExternalReader::applies_to(const TargetSpec& target) const {
   if (!config_.unavailable.empty()) return Applicability::no(config_.unavailable);
   if (config_.check)
     if (std::string why = config_.check(target); !why.empty()) return Applicability::no(why);
-  // The program will hold no capability: on a kernel that refuses such a
-  // process every bpf() command (5.10–5.18 with unprivileged BPF disabled)
-  // it could not read at all, which is not a verdict on the reader.
-  if (config_.run_as && target.features && !target.features->unprivileged_map_read.available)
-    return Applicability::no(
-        fmt::format("the reader runs as {}, and {}; `privileged: true` runs it with mapsla's "
-                    "privileges",
-                    config_.run_as_label, target.features->unprivileged_map_read.detail));
+  // A program without CAP_BPF: on a kernel that refuses such a process every
+  // bpf() command (5.10–5.18 with unprivileged BPF disabled) it could not
+  // read at all, which is not a verdict on the reader.
+  const bool bpf_capable = !config_.run_as || holds(config_.run_as->capabilities, needs::kBpf);
+  if (!bpf_capable && target.features && !target.features->unprivileged_map_read.available)
+    return Applicability::no(fmt::format(
+        "the reader runs as {}, and {}; `privileged: true` runs it with mapsla's "
+        "privileges or `run_as: {{user: nobody, capabilities: [CAP_BPF]}}` keeps just that",
+        config_.run_as_label, target.features->unprivileged_map_read.detail));
   return Applicability::yes();
 }
 

@@ -43,6 +43,8 @@ enum class Step : int {
   fds,
   ambient,
   bounding,
+  keep_caps,
+  raise_ambient,
   setgroups,
   setgid,
   setuid,
@@ -71,6 +73,10 @@ const char* step_name(Step step) {
       return "clear ambient capabilities";
     case Step::bounding:
       return "drop bounding capabilities";
+    case Step::keep_caps:
+      return "PR_SET_KEEPCAPS";
+    case Step::raise_ambient:
+      return "raise ambient capabilities";
     case Step::setgroups:
       return "setgroups";
     case Step::setgid:
@@ -82,7 +88,7 @@ const char* step_name(Step step) {
     case Step::no_new_privs:
       return "PR_SET_NO_NEW_PRIVS";
     case Step::verify_caps:
-      return "verify capabilities are empty";
+      return "verify only the kept capabilities are left";
     case Step::pdeathsig:
       return "PR_SET_PDEATHSIG";
     case Step::exec:
@@ -106,26 +112,37 @@ struct ChildFailure {
 }
 
 void drop_privileges(const Credentials& to, bool as_root, int report_fd) {
+  const uint64_t keep = to.capabilities;
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
     child_fail(report_fd, Step::ambient);
   for (unsigned long cap = 0; cap < 64; ++cap) {
+    if (keep & (1ull << cap)) continue;
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
     if (errno == EINVAL) break;  // past the kernel's last capability
     if (as_root) child_fail(report_fd, Step::bounding);
     break;  // without CAP_SETPCAP the bounding set stays; capset below still empties the rest
   }
   if (as_root) {
+    // Without it the uid switch empties the permitted set, kept ones included.
+    if (keep && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) child_fail(report_fd, Step::keep_caps);
     if (::syscall(SYS_setgroups, 0, nullptr) != 0) child_fail(report_fd, Step::setgroups);
     if (::syscall(SYS_setresgid, to.gid, to.gid, to.gid) != 0) child_fail(report_fd, Step::setgid);
     if (::syscall(SYS_setresuid, to.uid, to.uid, to.uid) != 0) child_fail(report_fd, Step::setuid);
   }
+  const auto low = static_cast<uint32_t>(keep), high = static_cast<uint32_t>(keep >> 32);
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2] = {};
+  __user_cap_data_struct data[2] = {{low, low, low}, {high, high, high}};
   if (::syscall(SYS_capset, &header, data) != 0) child_fail(report_fd, Step::capset);
+  // A non-root program's permitted set after exec is its ambient set.
+  for (unsigned long cap = 0; cap < 64; ++cap)
+    if ((keep & (1ull << cap)) && ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+      child_fail(report_fd, Step::raise_ambient);
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, Step::no_new_privs);
   if (::syscall(SYS_capget, &header, data) != 0) child_fail(report_fd, Step::verify_caps);
-  for (const auto& d : data) {
-    if (d.effective || d.permitted || d.inheritable) {
+  const uint32_t want[2] = {low, high};
+  for (int i = 0; i < 2; ++i) {
+    if (data[i].effective != want[i] || data[i].permitted != want[i] ||
+        data[i].inheritable != want[i]) {
       errno = EPERM;
       child_fail(report_fd, Step::verify_caps);
     }

@@ -16,7 +16,10 @@
 // Privilege drop (Credentials): as root, the child clears its ambient
 // capabilities and its bounding set, drops supplementary groups, switches
 // real/effective/saved gid and uid, sets every capability set to empty and
-// PR_SET_NO_NEW_PRIVS, then checks with capget that nothing is left. When
+// PR_SET_NO_NEW_PRIVS, then checks with capget that nothing is left (with
+// Credentials::capabilities: keeps those through the uid switch with
+// PR_SET_KEEPCAPS, raises them as ambient, and checks that exactly they are
+// left). When
 // mapsla itself is not root it cannot change uid: the child keeps its uid and
 // still empties its capability sets (and its bounding set when it may).
 //
@@ -45,6 +48,10 @@ inline constexpr int kMaxNumaNodes = 1024;
 struct Credentials {
   uid_t uid = 65534;
   gid_t gid = 65534;
+  // Capabilities the child keeps (bit N: capability N) in its effective,
+  // permitted, inheritable, ambient and bounding sets, so that they survive
+  // exec; every other one is dropped. 0: none (the default).
+  uint64_t capabilities = 0;
 };
 
 // Where a child's stdout or stderr goes.

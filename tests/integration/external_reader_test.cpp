@@ -358,7 +358,9 @@ TEST_F(ExternalReaderTest, ProgramGetsTheDocumentedEnvironmentPlacementAndPin) {
   EXPECT_EQ(fds, (std::vector<int>{0, 1, 2, 3, 4, 255}));
 
   EXPECT_EQ(env.at("Uid"), "65534\t65534\t65534\t65534");
-  EXPECT_EQ(env.at("CapEff"), "0000000000000000");
+  for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"})
+    EXPECT_EQ(env.at(set), "0000000000000000") << set;
+  EXPECT_EQ(env.at("NoNewPrivs"), "1");
   EXPECT_EQ(env.at("Cpus_allowed_list"), "1");
   const std::vector<int> nodes = memory_nodes_of_cpus({1});
   if (nodes.size() == 1) {
@@ -373,6 +375,31 @@ TEST_F(ExternalReaderTest, ProgramGetsTheDocumentedEnvironmentPlacementAndPin) {
   EXPECT_EQ(root.at("pin_mode"), "600");
   EXPECT_EQ(root.at("dir_mode"), "700");
   EXPECT_EQ(std::stoi(root.at("map_fd_flags"), nullptr, 8) & O_ACCMODE, O_RDONLY);
+}
+
+// `run_as: {capabilities: [CAP_BPF]}` (an agent that holds just CAP_BPF, which
+// 5.10–5.18 require to read a map): exactly that one survives exec, in every
+// set, ambient included, and nothing else.
+TEST_F(ExternalReaderTest, ProgramKeepsExactlyTheCapabilitiesItsRunAsNames) {
+  const fs::path record = dir_ / "cap_bpf.env";
+  const auto cells = run_yaml(
+      "map: {kind: hash, entries: 64}\n"
+      "writer: {driver: none}\n"
+      "readers:\n"
+      "  - {reader: external, mode: record, run_as: {user: nobody, capabilities: [CAP_BPF]}, "
+      "command: [" +
+      kReaders + "record_env.sh, " + record.string() +
+      "]}\n"
+      "run: {warmup: 0s, duration: 100ms}\n");
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_THAT(cells[0].reason, HasSubstr("recorded into"));
+  const auto env = read_record(record);
+  const std::string cap_bpf = "0000008000000000";  // bit 39
+  for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"})
+    EXPECT_EQ(env.at(set), cap_bpf) << set;
+  EXPECT_EQ(env.at("NoNewPrivs"), "1");
+  EXPECT_EQ(env.at("Uid"), "65534\t65534\t65534\t65534");
+  EXPECT_EQ(env.at("Gid"), "65534\t65534\t65534\t65534");
 }
 
 TEST_F(ExternalReaderTest, ExitStatusThreeIsNotApplicableWithTheReason) {

@@ -215,10 +215,34 @@ TEST(ExternalReaderPrivileges, AKernelThatRefusesUnprivilegedMapReadsMakesNobody
   EXPECT_TRUE(reader_of("{reader: external, mode: m, command: [/bin/true], privileged: true}")
                   ->applies_to(target)
                   .applicable);
+  // CAP_BPF kept, as an agent holding just that: it can read there.
+  EXPECT_TRUE(reader_of("{reader: external, mode: m, command: [/bin/true], "
+                        "run_as: {user: nobody, capabilities: [CAP_BPF]}}")
+                  ->applies_to(target)
+                  .applicable);
+  EXPECT_FALSE(reader_of("{reader: external, mode: m, command: [/bin/true], "
+                         "run_as: {user: nobody, capabilities: [CAP_NET_ADMIN]}}")
+                   ->applies_to(target)
+                   .applicable);
   kernel.unprivileged_map_read = {true, "read", 0, {}};
   EXPECT_TRUE(reader_of("{reader: external, mode: m, command: [/bin/true]}")
                   ->applies_to(target)
                   .applicable);
+}
+
+TEST(ExternalReaderPrivileges, RunAsNamesTheCapabilitiesItKeepsAndRefusesOthers) {
+  const auto s = parse_scenarios(
+      scenario("{reader: go-cilium, mode: lookup, run_as: {user: nobody, capabilities: [CAP_BPF, "
+               "CAP_PERFMON]}}"),
+      "s.yaml");
+  EXPECT_THAT(setting(s[0], "run_as"), HasSubstr("with CAP_BPF, CAP_PERFMON"));
+  EXPECT_THAT(
+      error_of("{reader: external, command: [/bin/true], run_as: {user: nobody, capabilities: "
+               "[CAP_SYS_MODULE]}}"),
+      HasSubstr("'CAP_SYS_MODULE' is not one a reader may keep"));
+  EXPECT_THAT(error_of("{reader: external, command: [/bin/true], run_as: {user: nobody, "
+                       "capabilities: CAP_BPF}}"),
+              HasSubstr("expected a list, e.g. [CAP_BPF]"));
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ ls /proc/$$/fd > "$1.fds"
   echo "map_fd_target=$(readlink /proc/$$/fd/$fd)"
   echo "map_fd_flags=$(awk '$1 == "flags:" { print $2 }' /proc/$$/fdinfo/$fd)"
   echo "out_fd_target=$(readlink /proc/$$/fd/$MAPSLA_OUT_FD)"
-  grep -E '^(Uid|Gid|CapEff|Cpus_allowed_list):' /proc/$$/status | sed -E 's/:\s+/=/'
+  grep -E '^(Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Cpus_allowed_list):' /proc/$$/status | sed -E 's/:\s+/=/'
   echo "mempolicy=$(awk 'NR == 1 { print $2 }' /proc/$$/numa_maps)"
   if stat_out=$(stat -c '%a' "$MAPSLA_MAP_PIN" 2>&1); then
     echo "pin_mode=$stat_out"
