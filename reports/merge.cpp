@@ -5,6 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "reports/anomaly_classes.h"
 #include "reports/json_report.h"
@@ -98,6 +99,31 @@ bool FleetCell::incomplete() const {
   return std::any_of(inputs.begin(), inputs.end(),
                      [](const InputCell& c) { return !c.present || c.status != CellStatus::ok; });
 }
+
+namespace {
+
+// The settings two inputs ran a cell with differently: "name: A on LABEL_A,
+// B on LABEL_B; …" (a setting only one has reads "unset").
+std::string setting_difference(const InputCell& a, const std::string& a_label, const InputCell& b,
+                               const std::string& b_label) {
+  const auto value = [](const InputCell& in, const std::string& key) -> std::string {
+    for (const auto& [k, v] : in.settings)
+      if (k == key) return v;
+    return "unset";
+  };
+  std::vector<std::string> keys;
+  for (const InputCell* in : {&a, &b})
+    for (const auto& [k, v] : in->settings)
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  std::vector<std::string> parts;
+  for (const std::string& k : keys)
+    if (value(a, k) != value(b, k))
+      parts.push_back(
+          fmt::format("{}: {} on {}, {} on {}", k, value(a, k), a_label, value(b, k), b_label));
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+}  // namespace
 
 void assign_labels(std::vector<MergeInput>& inputs, const std::vector<std::string>& labels) {
   if (!labels.empty() && labels.size() != inputs.size())
@@ -200,11 +226,17 @@ Fleet merge_reports(std::vector<MergeInput> inputs) {
         if (!found) cell.inputs.back().reason = "not in this input's report";
       }
       // Among the inputs that ran it: a cell that did not run may lack settings.
-      const InputCell* ran = nullptr;
-      for (const InputCell& in : cell.inputs) {
+      std::optional<size_t> ran;
+      for (size_t j = 0; j < cell.inputs.size(); ++j) {
+        const InputCell& in = cell.inputs[j];
         if (!in.present || in.status != CellStatus::ok) continue;
-        cell.settings_differ = cell.settings_differ || (ran && in.settings != ran->settings);
-        ran = ran ? ran : &in;
+        if (!ran) {
+          ran = j;
+        } else if (!cell.settings_differ && in.settings != cell.inputs[*ran].settings) {
+          cell.settings_differ = true;
+          cell.settings_difference =
+              setting_difference(cell.inputs[*ran], inputs[*ran].label, in, inputs[j].label);
+        }
       }
       for (FleetMetric m : kFleetMetrics)
         cell.worst[static_cast<size_t>(m)] = worst_input(cell, m);
@@ -213,8 +245,8 @@ Fleet merge_reports(std::vector<MergeInput> inputs) {
 
   for (const FleetCell& cell : fleet.cells)
     if (cell.settings_differ)
-      fleet.notes.push_back(
-          fmt::format("{}: the inputs ran it with different settings", cell_key_label(cell.key)));
+      fleet.notes.push_back(fmt::format("{}: the inputs ran it with different settings ({})",
+                                        cell_key_label(cell.key), cell.settings_difference));
   for (size_t i = 1; i < inputs.size(); ++i)
     for (const ScenarioRecord& s : inputs[0].report.scenarios) {
       const ScenarioRecord* o = find_scenario(inputs[i].report, s.name);

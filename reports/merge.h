@@ -88,6 +88,8 @@ struct FleetCell {
   // that measured the cell; none when fewer than two did or all are equal.
   std::optional<size_t> worst[3];
   bool settings_differ = false;  // the inputs ran it with different settings
+  // Which, e.g. "command: /a/reader on host/6.18, /mapsla/bin/reader on vm/5.10".
+  std::string settings_difference;
 
   std::optional<size_t> worst_of(FleetMetric metric) const {
     return worst[static_cast<size_t>(metric)];

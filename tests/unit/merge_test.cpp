@@ -93,6 +93,19 @@ TEST(Merge, ACellAbsentFromAnInputIsReportedAsAbsent) {
               ElementsAre(HasSubstr("node-b/6.1.0: absent: not in this input's report")));
 }
 
+TEST(Merge, CellsRunWithDifferentSettingsAreNotedNamingTheSettingAndTheInputs) {
+  std::vector<MergeInput> inputs = testing::fleet_inputs();
+  inputs[1].report.cells[0].settings = {{"cpus", "1"}, {"batch_size", "512"}};
+  assign_labels(inputs, {});
+  const Fleet fleet = merge_reports(std::move(inputs));
+  EXPECT_TRUE(fleet_cell(fleet, "naive", "keys").settings_differ);
+  EXPECT_FALSE(fleet_cell(fleet, "naive", "dump").settings_differ);
+  EXPECT_THAT(fleet.notes, ::testing::Contains(
+                               "quiet / naive keys: the inputs ran it with different settings "
+                               "(cpus: 0 on node-a/6.18.0, 1 on node-b/6.1.0; batch_size: unset on "
+                               "node-a/6.18.0, 512 on node-b/6.1.0)"));
+}
+
 TEST(Merge, LabelsAreGivenOrHostKernelAndAlwaysUnique) {
   std::vector<MergeInput> inputs = testing::fleet_inputs();
   assign_labels(inputs, {"east", "west"});
