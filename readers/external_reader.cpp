@@ -53,9 +53,10 @@ Credentials user_credentials(Fields& fields, const std::string& key, const std::
 // `capabilities: [CAP_BPF, …]` under run_as: what the program may keep, as
 // the agent it stands for has them (CAP_BPF reads maps on 5.10–5.18 with
 // unprivileged BPF disabled).
+constexpr Capability kKeepable[] = {Capability::bpf, Capability::perfmon, Capability::net_admin,
+                                    Capability::sys_admin};
+
 uint64_t read_capabilities(Fields& r) {
-  static constexpr Capability kKeepable[] = {Capability::bpf, Capability::perfmon,
-                                             Capability::net_admin, Capability::sys_admin};
   const YAML::Node node = r.node("capabilities");
   if (!node.IsSequence()) r.fail("capabilities", "expected a list, e.g. [CAP_BPF]");
   uint64_t mask = 0;
@@ -75,8 +76,7 @@ uint64_t read_capabilities(Fields& r) {
 
 std::string capability_names(uint64_t mask) {
   std::vector<std::string> names;
-  for (Capability c :
-       {Capability::bpf, Capability::perfmon, Capability::net_admin, Capability::sys_admin})
+  for (Capability c : kKeepable)
     if (mask & (1ull << static_cast<int>(c))) names.push_back(to_string(c));
   return fmt::format("{}", fmt::join(names, ", "));
 }
