@@ -1,10 +1,11 @@
 // Child processes for tests that drive real programs (mapsla, Chromium,
 // Prometheus): the one way tests start a child and read what it printed
-// (tests/cli_runner.h runs the mapsla binary with it). Each child gets its own process group, so that ending it also
-// ends whatever it started (Chromium's helpers); the destructor ends and
-// reaps the group on every path (SIGTERM, then SIGKILL after a grace period).
-// A child may be started under an address-space limit, and its peak RSS is
-// read when it is reaped (bounded-input tests).
+// (tests/cli_runner.h runs the mapsla binary with it). Each child gets its
+// own process group, so that ending it also ends whatever it started
+// (Chromium's helpers); the destructor ends and reaps the group on every
+// path (SIGTERM, then SIGKILL after a grace period). A child may be started
+// under an address-space limit, and its peak RSS is read when it is reaped
+// (bounded-input tests).
 #pragma once
 
 #include <fcntl.h>
