@@ -37,10 +37,7 @@ struct BoundedOutcome {
 
 inline BoundedOutcome run_mapsla_bounded(const std::vector<std::string>& args,
                                          std::chrono::milliseconds deadline = kBadInputDeadline) {
-  static int serial = 0;
-  const std::filesystem::path log =
-      std::filesystem::temp_directory_path() /
-      ("mapsla_bounded_" + std::to_string(::getpid()) + "_" + std::to_string(serial++) + ".log");
+  const std::filesystem::path log = unique_temp_log("mapsla_bounded");
   std::vector<std::string> argv = {MAPSLA_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   BoundedOutcome out;

@@ -1,18 +1,14 @@
 // Runs the real mapsla binary (MAPSLA_BINARY) for CLI tests: its exit status
-// and what it printed. One helper for every test that runs the binary.
+// and what it printed. One helper for every test that runs the binary to its
+// end; a test that signals a run while it runs starts it as a ChildProcess.
 #pragma once
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,21 +18,23 @@
 namespace mapsla::testing {
 
 struct CliOutcome {
-  int status = -1;     // the exit status; -1 when it did not exit (a signal, a deadline)
+  // The exit status (128 + N when signal N ended it); -1 when it was still
+  // running at the deadline, or could not be waited for.
+  int status = -1;
   std::string output;  // stdout and stderr
 };
 
-// `args` is appended to the binary's path and run by the shell.
+// `args` is appended to the binary's path and run by /bin/sh (as popen
+// would), with no deadline.
 inline CliOutcome run_mapsla(const std::string& args) {
-  const std::string command = std::string(MAPSLA_BINARY) + " " + args + " 2>&1";
+  const std::filesystem::path log = unique_temp_log("mapsla_cli");
   CliOutcome out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return out;
-  std::array<char, 4096> buf;
-  while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
-    out.output.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  {
+    ChildProcess child({"/bin/sh", "-c", std::string(MAPSLA_BINARY) + " " + args}, log);
+    out.status = child.wait();
+    out.output = child.log();
+  }
+  std::filesystem::remove(log);
   return out;
 }
 
@@ -49,37 +47,6 @@ inline CliOutcome run_mapsla(const std::vector<std::string>& args, const std::fi
   ChildProcess child(argv, log);
   const std::optional<int> status = child.wait_for(deadline);
   return {status ? *status : -1, child.log()};
-}
-
-// Starts `argv` (argv[0] an absolute path) in the background, stdout and
-// stderr into `log`; its pid, for signals and wait_exit().
-inline pid_t spawn_logged(const std::vector<std::string>& argv, const std::filesystem::path& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::vector<char*> args;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// Waits for `pid`: its exit status, or 128 + the signal that ended it.
-inline int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// The whole text of `path` ("" when it cannot be read).
-inline std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 // A test (of kind Base) with a folder of its own, dir_, made before the test

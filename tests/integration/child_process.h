@@ -1,9 +1,11 @@
 // Child processes for tests that drive real programs (mapsla, Chromium,
-// Prometheus). Each child gets its own process group, so that ending it also
-// ends whatever it started (Chromium's helpers); the destructor ends and
-// reaps the group on every path (SIGTERM, then SIGKILL after a grace period).
-// A child may be started under an address-space limit, and its peak RSS is
-// read when it is reaped (bounded-input tests).
+// Prometheus): the one way tests start a child and read what it printed
+// (tests/cli_runner.h runs the mapsla binary with it). Each child gets its
+// own process group, so that ending it also ends whatever it started
+// (Chromium's helpers); the destructor ends and reaps the group on every
+// path (SIGTERM, then SIGKILL after a grace period). A child may be started
+// under an address-space limit, and its peak RSS is read when it is reaped
+// (bounded-input tests).
 #pragma once
 
 #include <fcntl.h>
@@ -12,15 +14,33 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace mapsla::testing {
+
+// The whole text of `path` ("" when it cannot be read): a child's log, a
+// report it wrote.
+inline std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// A log path under the temp directory that no other call of this process
+// returns, for a child whose output is read and then thrown away.
+inline std::filesystem::path unique_temp_log(const std::string& prefix) {
+  static std::atomic<int> serial = 0;
+  return std::filesystem::temp_directory_path() /
+         (prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(serial++) + ".log");
+}
 
 // Limits set in the child before exec.
 struct ChildLimits {
@@ -73,15 +93,23 @@ class ChildProcess {
       int status = 0;
       rusage usage{};
       const pid_t done = ::wait4(pid_, &status, WNOHANG, &usage);
-      if (done == pid_) {
-        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        max_rss_kb_ = usage.ru_maxrss;
-        kill_group(SIGKILL);  // helpers the child left behind
-        return status_;
-      }
+      if (done == pid_) return record_exit(status, usage);
       if (done < 0 || std::chrono::steady_clock::now() >= deadline) return std::nullopt;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+  }
+
+  // As wait_for(), with no deadline (ctest's timeout bounds the test); -1
+  // when there is no child to wait for.
+  int wait() {
+    if (status_) return *status_;
+    int status = 0;
+    rusage usage{};
+    pid_t done;
+    do {
+      done = ::wait4(pid_, &status, 0, &usage);
+    } while (done < 0 && errno == EINTR);
+    return done == pid_ ? record_exit(status, usage) : -1;
   }
 
   // SIGTERM to the group, SIGKILL after `grace`; reaps the child and
@@ -99,12 +127,17 @@ class ChildProcess {
     return *status_;
   }
 
-  std::string log() const {
-    std::ifstream in(log_);
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
+  // What the child has written so far.
+  std::string log() const { return slurp(log_); }
 
  private:
+  // Keeps how the reaped child ended; its exit status.
+  int record_exit(int status, const rusage& usage) {
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    max_rss_kb_ = usage.ru_maxrss;
+    kill_group(SIGKILL);  // helpers the child left behind
+    return *status_;
+  }
   void kill_group(int sig) {
     if (pid_ > 0) ::kill(-pid_, sig);
   }

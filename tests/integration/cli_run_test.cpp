@@ -23,17 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using testing::ChildProcess;
 using testing::slurp;
-using testing::wait_exit;
-
-struct Child {
-  pid_t pid = -1;
-  fs::path log;
-};
-
-Child spawn(const std::vector<std::string>& args, const fs::path& log) {
-  return {testing::spawn_logged(args, log), log};
-}
 
 // Run directories under /sys/fs/bpf/mapsla. Tests compare against the set
 // taken before their run, so a leftover of some other process is reported by
@@ -57,11 +48,11 @@ class CliRunTest : public testing::TempDirTest<testing::PrivilegedTest> {};
 
 TEST_F(CliRunTest, QuietRunWritesTheFullReportAndExitsZero) {
   const auto before = pinned_runs();
-  Child c = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml", "--duration",
-                   "300ms", "--out", (dir_ / "out").string()},
-                  dir_ / "log");
-  ASSERT_EQ(wait_exit(c.pid), 0) << slurp(c.log);
-  const std::string log = slurp(c.log);
+  ChildProcess c({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml", "--duration",
+                  "300ms", "--out", (dir_ / "out").string()},
+                 dir_ / "log");
+  ASSERT_EQ(c.wait(), 0) << c.log();
+  const std::string log = c.log();
   EXPECT_THAT(log, ::testing::HasSubstr("report: " + (dir_ / "out" / "report.json").string()));
   const auto report = nlohmann::json::parse(slurp(dir_ / "out" / "report.json"));
   EXPECT_EQ(report["schema"], "mapsla.report/v1");
@@ -89,17 +80,17 @@ TEST_F(CliRunTest, QuietRunWritesTheFullReportAndExitsZero) {
 
 void expect_clean_stop(const fs::path& dir, int sig, int expected_exit) {
   const auto before = pinned_runs();
-  Child c = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/baseline.yaml", "--duration",
-                   "30s", "--out", (dir / "out").string()},
-                  dir / "log");
+  ChildProcess c({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/baseline.yaml", "--duration",
+                  "30s", "--out", (dir / "out").string()},
+                 dir / "log");
   // Wait until the run is measuring (its map is pinned), then stop it.
   for (int i = 0; i < 200 && new_pins(before).empty(); ++i)
     std::this_thread::sleep_for(50ms);
-  ASSERT_NE(new_pins(before), "") << "run never pinned its map: " << slurp(c.log);
+  ASSERT_NE(new_pins(before), "") << "run never pinned its map: " << c.log();
   std::this_thread::sleep_for(300ms);
   const auto sent = std::chrono::steady_clock::now();
-  ::kill(c.pid, sig);
-  EXPECT_EQ(wait_exit(c.pid), expected_exit) << slurp(c.log);
+  ::kill(c.pid(), sig);
+  EXPECT_EQ(c.wait(), expected_exit) << c.log();
   EXPECT_LT(std::chrono::steady_clock::now() - sent, 5s) << "stop took too long";
   EXPECT_EQ(new_pins(before), "") << "pins left behind";
   // The partial report says why it is partial.
@@ -107,7 +98,7 @@ void expect_clean_stop(const fs::path& dir, int sig, int expected_exit) {
   EXPECT_EQ(report["cells"][0]["status"], "failed");
   EXPECT_THAT(report["cells"][0]["reason"].get<std::string>(), ::testing::HasSubstr("interrupted"));
   // The writer threads died with the process; no child process remains.
-  EXPECT_NE(::kill(c.pid, 0), 0);
+  EXPECT_NE(::kill(c.pid(), 0), 0);
 }
 
 TEST_F(CliRunTest, SigintStopsCleanlyWithExit130) {
@@ -127,12 +118,12 @@ TEST_F(CliRunTest, WithoutCapabilitiesExitsFourNamingWhatIsMissing) {
   fs::permissions(dir_, fs::perms::all);
   fs::permissions(binary, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec |
                               fs::perms::group_read | fs::perms::others_read);
-  Child c = spawn(
+  ChildProcess c(
       {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
        "--bounding-set=-all", binary.string(), "run", MAPSLA_SOURCE_DIR "/scenarios/quiet.yaml"},
       dir_ / "log");
-  EXPECT_EQ(wait_exit(c.pid), 4) << slurp(c.log);
-  const std::string log = slurp(c.log);
+  EXPECT_EQ(c.wait(), 4) << c.log();
+  const std::string log = c.log();
   EXPECT_THAT(log, ::testing::HasSubstr("insufficient privileges"));
   EXPECT_THAT(log, ::testing::HasSubstr("CAP_BPF"));
   EXPECT_EQ(new_pins(before), "");
@@ -143,30 +134,29 @@ TEST_F(CliRunTest, WithoutCapabilitiesExitsFourNamingWhatIsMissing) {
 // left (its pins here; netns, veths and stressors go by the same run id).
 TEST_F(CliRunTest, CleanupSparesALiveRunAndCleansItOnceKilled) {
   const auto before = pinned_runs();
-  Child run = spawn({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/baseline.yaml",
-                     "--duration", "30s", "--out", (dir_ / "out").string()},
-                    dir_ / "run.log");
+  ChildProcess run({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/baseline.yaml",
+                    "--duration", "30s", "--out", (dir_ / "out").string()},
+                   dir_ / "run.log");
   for (int i = 0; i < 200 && new_pins(before).empty(); ++i)
     std::this_thread::sleep_for(50ms);
   const std::string pins = new_pins(before);
-  ASSERT_NE(pins, "") << "run never pinned its map: " << slurp(run.log);
+  ASSERT_NE(pins, "") << "run never pinned its map: " << run.log();
   const std::string run_id = fs::path(pins.substr(1)).filename().string();
 
-  Child live_cleanup = spawn({MAPSLA_BINARY, "cleanup"}, dir_ / "cleanup1.log");
-  ASSERT_EQ(wait_exit(live_cleanup.pid), 0) << slurp(live_cleanup.log);
-  EXPECT_THAT(slurp(live_cleanup.log), ::testing::HasSubstr("run " + run_id + " (pid "));
-  EXPECT_THAT(slurp(live_cleanup.log), ::testing::HasSubstr("live, left alone"));
+  ChildProcess live_cleanup({MAPSLA_BINARY, "cleanup"}, dir_ / "cleanup1.log");
+  ASSERT_EQ(live_cleanup.wait(), 0) << live_cleanup.log();
+  EXPECT_THAT(live_cleanup.log(), ::testing::HasSubstr("run " + run_id + " (pid "));
+  EXPECT_THAT(live_cleanup.log(), ::testing::HasSubstr("live, left alone"));
   EXPECT_EQ(new_pins(before), pins) << "cleanup touched a live run";
-  EXPECT_EQ(::kill(run.pid, 0), 0) << "the run died: " << slurp(run.log);
+  EXPECT_EQ(::kill(run.pid(), 0), 0) << "the run died: " << run.log();
 
-  ::kill(run.pid, SIGKILL);
-  wait_exit(run.pid);
+  ::kill(run.pid(), SIGKILL);
+  run.wait();
   ASSERT_EQ(new_pins(before), pins) << "a SIGKILLed run cannot unpin";
-  Child dead_cleanup = spawn({MAPSLA_BINARY, "cleanup"}, dir_ / "cleanup2.log");
-  ASSERT_EQ(wait_exit(dead_cleanup.pid), 0) << slurp(dead_cleanup.log);
-  EXPECT_THAT(slurp(dead_cleanup.log),
-              ::testing::HasSubstr("removed pin /sys/fs/bpf/mapsla/" + run_id));
-  EXPECT_EQ(new_pins(before), "") << slurp(dead_cleanup.log);
+  ChildProcess dead_cleanup({MAPSLA_BINARY, "cleanup"}, dir_ / "cleanup2.log");
+  ASSERT_EQ(dead_cleanup.wait(), 0) << dead_cleanup.log();
+  EXPECT_THAT(dead_cleanup.log(), ::testing::HasSubstr("removed pin /sys/fs/bpf/mapsla/" + run_id));
+  EXPECT_EQ(new_pins(before), "") << dead_cleanup.log();
   EXPECT_FALSE(fs::exists(fs::path("/run/mapsla") / (run_id + ".lock")));
 }
 

@@ -27,6 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using testing::slurp;
 
 class FaultsTest : public testing::PrivilegedTest {
  protected:
@@ -233,11 +234,6 @@ TEST_F(FaultsTest, MapFullCountsE2bigAndKeepsTheKeySet) {
 }
 
 // --- a stopped or killed run leaves no stress-ng and no pin ---------------
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 // Live stress-ng processes (pgrep -x stress-ng, zombies aside) tagged with
 // `run_id`: other runs on the machine may stress too.

@@ -20,16 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using testing::slurp;
 
 constexpr uint32_t kWhite = 0xffffff;
 
 uint32_t frame_color() {
   return static_cast<uint32_t>(std::stoul(std::string(kPlotFrameColor).substr(1), nullptr, 16));
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 struct Box {

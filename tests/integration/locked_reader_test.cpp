@@ -12,23 +12,17 @@
 #include "core/util/affinity.h"
 #include "harness/target_map.h"
 #include "harness/writers/test_run_writer.h"
+#include "tests/integration/reader_guarantees.h"
 #include "tests/integration/run_scenario.h"
 
 namespace mapsla {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::cell;
-using testing::run_yaml;
+using testing::expect_locked_reads_never_tear_while_naive_does;
 
 class LockedReaderTest : public testing::PrivilegedTest,
                          public ::testing::WithParamInterface<const char*> {};
-
-std::string counts(const RepetitionResult& r) {
-  return fmt::format("{} reads, torn {}, missing {}, stale {}, non-mono {}, errors {}", r.reads,
-                     r.anomalies.torn, r.anomalies.missing, r.anomalies.stale,
-                     r.anomalies.non_monotonic, r.anomalies.error_total());
-}
 
 TEST_P(LockedReaderTest, LockedReadsNeverTearWhilePlainLookupsDo) {
   MAPSLA_REQUIRE_TEST_RUN_WRITER();
@@ -37,7 +31,7 @@ TEST_P(LockedReaderTest, LockedReadsNeverTearWhilePlainLookupsDo) {
   // copy to overlap it. On a busy machine the writer and the readers are not
   // always running at the same moment, so rounds are added (at most four)
   // until the plain lookups have torn; the locked reads of every round count.
-  const std::string yaml = fmt::format(R"(
+  expect_locked_reads_never_tear_while_naive_does(fmt::format(R"(
 map: {{kind: {}, entries: 64, value_size: 1024}}
 writer: {{driver: test_run, pattern: locked, cpus: [1], keys_per_run: 64}}
 readers:
@@ -45,26 +39,7 @@ readers:
   - {{reader: naive, mode: keys, cpus: [0]}}
 run: {{warmup: 0s, duration: 400ms}}
 )",
-                                       GetParam());
-  RepetitionResult l, n;
-  for (int round = 0; round < 4 && n.anomalies.torn == 0; ++round) {
-    const auto cells = run_yaml(yaml);
-    const CellResult& locked = cell(cells, "locked", "keys");
-    const CellResult& naive = cell(cells, "naive", "keys");
-    ASSERT_EQ(locked.status, CellStatus::ok) << locked.reason;
-    ASSERT_EQ(naive.status, CellStatus::ok) << naive.reason;
-    l.merge(locked.pooled());
-    n.merge(naive.pooled());
-  }
-  RecordProperty("locked", counts(l));
-  RecordProperty("naive", counts(n));
-  EXPECT_GT(l.writer_updates, 0u);
-  // As many chances to see a tear as the plain lookups had (the machine may
-  // be slow, so no absolute figure), and not one taken.
-  EXPECT_GT(l.reads, 10'000u);
-  EXPECT_GE(l.reads, n.reads / 2) << counts(l) << " vs naive " << counts(n);
-  EXPECT_EQ(l.anomalies.total(), 0u) << counts(l);
-  EXPECT_GT(n.anomalies.torn, 0u) << "lookups without BPF_F_LOCK never tore: " << counts(n);
+                                                              GetParam()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, LockedReaderTest, ::testing::Values("hash", "array"));

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "core/net/command.h"
@@ -29,9 +30,8 @@ using ::testing::HasSubstr;
 using testing::leftovers;
 using testing::pins_left;
 
+using testing::ChildProcess;
 using testing::slurp;
-using testing::spawn_logged;
-using testing::wait_exit;
 
 std::string run_id_in(const fs::path& log) {
   return testing::run_id_in(slurp(log));
@@ -47,39 +47,43 @@ class PacketLossCliTest : public testing::PrivilegedTest {
     fs::create_directories(dir_);
   }
   void TearDown() override {
-    // Never leave a run's objects behind, whatever the test's outcome.
+    // Never leave a run's objects behind, whatever the test's outcome: the
+    // run is stopped first, as cleanup leaves a live run alone.
+    run_.reset();
     if (!run_id_.empty()) run_command({MAPSLA_BINARY, "cleanup", "--run-id", run_id_});
     if (!dir_.empty()) fs::remove_all(dir_);
     testing::PrivilegedTest::TearDown();
   }
 
   // Starts the packet-loss scenario and returns once its traffic runs.
-  pid_t start_run() {
-    const pid_t pid =
-        spawn_logged({MAPSLA_BINARY, "run", MAPSLA_SOURCE_DIR "/scenarios/packet-loss.yaml",
-                      "--duration", "30s", "--out", (dir_ / "out").string()},
-                     dir_ / "log");
+  ChildProcess& start_run() {
+    run_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{MAPSLA_BINARY, "run",
+                                 MAPSLA_SOURCE_DIR "/scenarios/packet-loss.yaml", "--duration",
+                                 "30s", "--out", (dir_ / "out").string()},
+        dir_ / "log");
     for (int i = 0; i < 200; ++i) {
       if (run_id_.empty()) run_id_ = run_id_in(dir_ / "log");
       if (!run_id_.empty() && pins_left(run_id_) && netns_exists(link_names(run_id_).rx_netns))
         break;
       std::this_thread::sleep_for(50ms);
     }
-    return pid;
+    return *run_;
   }
 
   fs::path dir_;
+  std::unique_ptr<ChildProcess> run_;
   std::string run_id_;
 };
 
 TEST_F(PacketLossCliTest, SigintRemovesNamespacesVethQdiscsAndPins) {
-  const pid_t pid = start_run();
+  ChildProcess& run = start_run();
   ASSERT_FALSE(run_id_.empty()) << slurp(dir_ / "log");
   ASSERT_TRUE(netns_exists(link_names(run_id_).tx_netns)) << slurp(dir_ / "log");
   std::this_thread::sleep_for(300ms);
   const auto sent = std::chrono::steady_clock::now();
-  ::kill(pid, SIGINT);
-  EXPECT_EQ(wait_exit(pid), 130) << slurp(dir_ / "log");
+  ::kill(run.pid(), SIGINT);
+  EXPECT_EQ(run.wait(), 130) << slurp(dir_ / "log");
   EXPECT_LT(std::chrono::steady_clock::now() - sent, 5s) << "stop took too long";
   EXPECT_EQ(leftovers(run_id_), "");
   const std::string report = slurp(dir_ / "out" / "report.json");
@@ -88,11 +92,11 @@ TEST_F(PacketLossCliTest, SigintRemovesNamespacesVethQdiscsAndPins) {
 }
 
 TEST_F(PacketLossCliTest, SigkillThenCleanupRemovesEverythingIdempotently) {
-  const pid_t pid = start_run();
+  ChildProcess& run = start_run();
   ASSERT_FALSE(run_id_.empty()) << slurp(dir_ / "log");
   std::this_thread::sleep_for(300ms);
-  ::kill(pid, SIGKILL);
-  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  ::kill(run.pid(), SIGKILL);
+  EXPECT_EQ(run.wait(), 128 + SIGKILL);
   // The killed run could not undo anything: the test must see it first.
   ASSERT_NE(leftovers(run_id_), "");
   ASSERT_TRUE(netns_exists(link_names(run_id_).tx_netns));

@@ -11,21 +11,17 @@
 #include <fmt/format.h>
 
 #include "core/bpf/writer_program.h"
+#include "tests/integration/reader_guarantees.h"
 #include "tests/integration/run_scenario.h"
 
 namespace mapsla {
 namespace {
 
 using testing::cell;
+using testing::describe_counts;
+using testing::expect_locked_reads_never_tear_while_naive_does;
+using testing::expect_seqlock_validated_reads_never_tear_while_plain_copies_do;
 using testing::run_yaml;
-
-std::string counts(const RepetitionResult& r) {
-  return fmt::format(
-      "{} reads, torn {}, missing {}, skipped {}, dup {}, stale {}, non-mono {}, errors {}, "
-      "writer updates {}",
-      r.reads, r.anomalies.torn, r.anomalies.missing, r.anomalies.skipped, r.anomalies.duplicate,
-      r.anomalies.stale, r.anomalies.non_monotonic, r.anomalies.error_total(), r.writer_updates);
-}
 
 class TestRunProgramsTest : public testing::PrivilegedTest,
                             public ::testing::WithParamInterface<WriterProgram> {
@@ -64,7 +60,7 @@ run: {{warmup: 0s, duration: 500ms}}
     const RepetitionResult r = c.pooled();
     EXPECT_GT(r.writer_updates, 0u) << c.reader << "/" << c.mode;
     EXPECT_GE(r.passes, 1u) << c.reader << "/" << c.mode;
-    EXPECT_EQ(r.anomalies.total(), 0u) << c.reader << "/" << c.mode << ": " << counts(r);
+    EXPECT_EQ(r.anomalies.total(), 0u) << c.reader << "/" << c.mode << ": " << describe_counts(r);
   }
 }
 
@@ -84,10 +80,10 @@ run: {{warmup: 0s, duration: 1s}}
   ASSERT_EQ(c.status, CellStatus::ok) << c.reason;
   expect_program(c);
   const RepetitionResult r = c.pooled();
-  RecordProperty("naive_dump", counts(r));
+  RecordProperty("naive_dump", describe_counts(r));
   EXPECT_GT(r.writer_updates, 0u);
-  EXPECT_GT(r.anomalies.duplicate + r.anomalies.skipped, 0u) << counts(r);
-  EXPECT_EQ(r.anomalies.error_total(), 0u) << counts(r);
+  EXPECT_GT(r.anomalies.duplicate + r.anomalies.skipped, 0u) << describe_counts(r);
+  EXPECT_EQ(r.anomalies.error_total(), 0u) << describe_counts(r);
 }
 
 TEST_P(TestRunProgramsTest, SeqlockValidationNeverTearsWhilePlainCopiesDo) {
@@ -96,9 +92,8 @@ TEST_P(TestRunProgramsTest, SeqlockValidationNeverTearsWhilePlainCopiesDo) {
   // As MmapReaderTest.SeqlockValidationNeverTearsWhilePlainCopiesDo: 64 keys
   // of 1 KiB rewritten flat out; rounds are added (at most three) until the
   // plain copies have torn, and the validated reads of every round count.
-  RepetitionResult s, n;
-  for (int round = 0; round < 3 && n.anomalies.torn == 0; ++round) {
-    const auto cells = run_yaml(fmt::format(R"(
+  expect_seqlock_validated_reads_never_tear_while_plain_copies_do(
+      fmt::format(R"(
 map: {{kind: array, entries: 64, value_size: 1024}}
 writer: {{driver: test_run, program: {}, pattern: seqlock, cpus: [1], keys_per_run: 64}}
 readers:
@@ -106,24 +101,10 @@ readers:
   - {{reader: mmap, mode: none, cpus: [0]}}
 run: {{warmup: 0s, duration: 400ms}}
 )",
-                                            program()));
-    const CellResult& seqlock = cell(cells, "mmap", "seqlock");
-    const CellResult& none = cell(cells, "mmap", "none");
-    ASSERT_EQ(seqlock.status, CellStatus::ok) << seqlock.reason;
-    ASSERT_EQ(none.status, CellStatus::ok) << none.reason;
-    expect_program(seqlock);
-    s.merge(seqlock.pooled());
-    n.merge(none.pooled());
-  }
-  RecordProperty("seqlock", counts(s));
-  RecordProperty("none", counts(n));
-  EXPECT_GT(s.writer_updates, 0u);
-  EXPECT_GE(s.reads, n.reads / 2) << counts(s) << " vs none " << counts(n);
-  EXPECT_EQ(s.anomalies.torn, 0u) << counts(s);
-  EXPECT_EQ(s.anomalies.non_monotonic, 0u) << counts(s);
-  // Proof that the check had writes to reject: some reads needed another copy.
-  EXPECT_GT(s.attempts, s.reads) << counts(s);
-  EXPECT_GT(n.anomalies.torn, 0u) << "plain copies were never torn: " << counts(n);
+                  program()),
+      [&](const std::vector<CellResult>& cells) {
+        expect_program(cell(cells, "mmap", "seqlock"));
+      });
 }
 
 TEST_P(TestRunProgramsTest, LockedReadsNeverTearWhilePlainLookupsDo) {
@@ -131,9 +112,8 @@ TEST_P(TestRunProgramsTest, LockedReadsNeverTearWhilePlainLookupsDo) {
   MAPSLA_REQUIRE_FEATURE(map_lock);
   if (GetParam() == WriterProgram::xdp) MAPSLA_REQUIRE_FEATURE(locked_writer_xdp);
   // As LockedReaderTest.LockedReadsNeverTearWhilePlainLookupsDo (hash).
-  RepetitionResult l, n;
-  for (int round = 0; round < 4 && n.anomalies.torn == 0; ++round) {
-    const auto cells = run_yaml(fmt::format(R"(
+  expect_locked_reads_never_tear_while_naive_does(
+      fmt::format(R"(
 map: {{kind: hash, entries: 64, value_size: 1024}}
 writer: {{driver: test_run, program: {}, pattern: locked, cpus: [1], keys_per_run: 64}}
 readers:
@@ -141,22 +121,8 @@ readers:
   - {{reader: naive, mode: keys, cpus: [0]}}
 run: {{warmup: 0s, duration: 400ms}}
 )",
-                                            program()));
-    const CellResult& locked = cell(cells, "locked", "keys");
-    const CellResult& naive = cell(cells, "naive", "keys");
-    ASSERT_EQ(locked.status, CellStatus::ok) << locked.reason;
-    ASSERT_EQ(naive.status, CellStatus::ok) << naive.reason;
-    expect_program(locked);
-    l.merge(locked.pooled());
-    n.merge(naive.pooled());
-  }
-  RecordProperty("locked", counts(l));
-  RecordProperty("naive", counts(n));
-  EXPECT_GT(l.writer_updates, 0u);
-  EXPECT_GT(l.reads, 10'000u);
-  EXPECT_GE(l.reads, n.reads / 2) << counts(l) << " vs naive " << counts(n);
-  EXPECT_EQ(l.anomalies.total(), 0u) << counts(l);
-  EXPECT_GT(n.anomalies.torn, 0u) << "lookups without BPF_F_LOCK never tore: " << counts(n);
+                  program()),
+      [&](const std::vector<CellResult>& cells) { expect_program(cell(cells, "locked", "keys")); });
 }
 
 TEST_P(TestRunProgramsTest, PercpuSlotsNameTheCpuThatWroteThem) {
@@ -176,9 +142,10 @@ run: {{warmup: 0s, duration: 300ms}}
   expect_program(c);
   const RepetitionResult r = c.pooled();
   EXPECT_GT(r.writer_updates, 0u);
-  EXPECT_EQ(r.anomalies.error_total(), 0u) << counts(r);
-  EXPECT_EQ(r.anomalies.non_monotonic + r.anomalies.stale, 0u) << counts(r);
-  EXPECT_EQ(r.anomalies.missing + r.anomalies.skipped + r.anomalies.duplicate, 0u) << counts(r);
+  EXPECT_EQ(r.anomalies.error_total(), 0u) << describe_counts(r);
+  EXPECT_EQ(r.anomalies.non_monotonic + r.anomalies.stale, 0u) << describe_counts(r);
+  EXPECT_EQ(r.anomalies.missing + r.anomalies.skipped + r.anomalies.duplicate, 0u)
+      << describe_counts(r);
 }
 
 INSTANTIATE_TEST_SUITE_P(Programs, TestRunProgramsTest,

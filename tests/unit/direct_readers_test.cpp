@@ -16,6 +16,7 @@
 #include "readers/locked_reader.h"
 #include "readers/mmap_reader.h"
 #include "readers/percpu_reader.h"
+#include "tests/unit/scenario_errors.h"
 
 namespace mapsla {
 namespace {
@@ -27,13 +28,7 @@ std::string scenario(const std::string& map, const std::string& writer, const st
 }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse_scenarios(text, "s.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error for\n" << text;
-  return "";
+  return testing::scenario_parse_error(text);
 }
 
 constexpr const char* kArray = "{kind: array, entries: 64}";

@@ -16,6 +16,7 @@
 #include "harness/scenario_parser.h"
 #include "readers/external_reader.h"
 #include "readers/registry.h"
+#include "tests/unit/scenario_errors.h"
 
 namespace mapsla {
 namespace {
@@ -31,12 +32,7 @@ std::string scenario(const std::string& reader_entry) {
 }
 
 std::string error_of(const std::string& reader_entry) {
-  try {
-    parse_scenarios(scenario(reader_entry), "s.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::scenario_parse_error(scenario(reader_entry));
 }
 
 std::string setting(const Scenario& s, const std::string& name) {

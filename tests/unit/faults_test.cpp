@@ -10,6 +10,7 @@
 #include "harness/faults/cross_numa.h"
 #include "harness/faults/map_pressure.h"
 #include "harness/scenario_parser.h"
+#include "tests/unit/scenario_errors.h"
 
 namespace mapsla {
 namespace {
@@ -29,13 +30,7 @@ std::string scenario_with(const std::string& faults) {
 }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse_scenarios(text, "f.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return "";
+  return testing::scenario_parse_error(text, "f.yaml");
 }
 
 TEST(FaultYaml, CpuStressParsesEveryField) {

@@ -11,6 +11,7 @@
 #include "harness/faults/packet_loss.h"
 #include "harness/scenario_parser.h"
 #include "harness/writers/traffic_writer.h"
+#include "tests/unit/scenario_errors.h"
 
 namespace mapsla {
 namespace {
@@ -91,18 +92,9 @@ faults:
   - {kind: packet_loss, percent: 2, correlation: 25, seed: 9, direction: ingress, impl: ebpf}
 )";
 
+// Replaces `from` in the valid scenario with `to`, parses, returns the error.
 std::string error_for(const std::string& from, const std::string& to) {
-  std::string text = kTraffic;
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  text.replace(at, from.size(), to);
-  try {
-    parse_scenarios(text, "s.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error for " << to;
-  return "";
+  return testing::scenario_parse_error_replacing(kTraffic, from, to);
 }
 
 TEST(TrafficScenario, ParsesWriterAndFaultFields) {

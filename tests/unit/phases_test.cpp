@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/scenario_parser.h"
+#include "tests/unit/scenario_errors.h"
 
 namespace mapsla {
 namespace {
@@ -25,13 +26,7 @@ std::string scenario_with_run(const std::string& run) {
 }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse_scenarios(text, "p.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return "";
+  return testing::scenario_parse_error(text, "p.yaml");
 }
 
 TEST(SplitWindow, DefaultQuarterHalfQuarter) {

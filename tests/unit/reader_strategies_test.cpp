@@ -11,6 +11,7 @@
 #include "readers/retry_backoff.h"
 #include "readers/retry_reader.h"
 #include "readers/snapshot_reader.h"
+#include "tests/unit/scenario_errors.h"
 
 namespace mapsla {
 namespace {
@@ -132,13 +133,7 @@ std::string scenario_with(const std::string& reader_entry, const std::string& ma
 }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse_scenarios(text, "r.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return "";
+  return testing::scenario_parse_error(text, "r.yaml");
 }
 
 std::unique_ptr<Reader> create(const std::string& text) {

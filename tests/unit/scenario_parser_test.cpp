@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "tests/unit/scenario_errors.h"
+
 namespace mapsla {
 namespace {
 
@@ -39,17 +41,7 @@ run:
 
 // Replaces `from` in the valid scenario with `to`, parses, returns the error.
 std::string error_for(const std::string& from, const std::string& to) {
-  std::string text = kValid;
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  text.replace(at, from.size(), to);
-  try {
-    parse_scenarios(text, "s.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error for " << to;
-  return "";
+  return testing::scenario_parse_error_replacing(kValid, from, to);
 }
 
 TEST(ScenarioParser, ParsesEveryField) {
