@@ -75,10 +75,10 @@ static __always_inline long write_record(__u32 key, __u64 version)
 	void *value;
 
 	if (pattern == MAPSLA_PATTERN_REPLACE)
-		return mapsla_replace_record(key, version, cpu, payload_words);
+		return mapsla_replace_record(key, version, cpu, &payload_words);
 	value = bpf_map_lookup_elem(&target, &key);
 	if (!value)
-		return mapsla_replace_record(key, version, cpu, payload_words);
+		return mapsla_replace_record(key, version, cpu, &payload_words);
 	if (pattern == MAPSLA_PATTERN_SEQLOCK) {
 		mapsla_fill_record_seqlocked(value, key, version, cpu,
 					     payload_words);

@@ -38,7 +38,7 @@ static __always_inline void fill_record(void *value, __u32 key, __u64 version,
 static __always_inline long replace_value(__u32 key, struct loop_state *st)
 {
 	return mapsla_replace_record(key, st->version, st->writer_cpu,
-				     payload_words);
+				     &payload_words);
 }
 
 /* Writes key st->key_start + index and counts it in st. */
