@@ -10,6 +10,7 @@
 #define MAPSLA_BPF_LEGACY_WRITE_RANGE_H
 
 #include "legacy_writer.h"
+#include "write_loop_state.h"
 
 #define MAPSLA_LEGACY_WRITE_RANGE(WRITE_KEY)                                   \
 	/* Keys one run may write, set before load (legacy_writer.h). */       \

@@ -23,6 +23,8 @@
 #include <bpf/bpf_helpers.h>
 #include "record.h"
 #include "record_fill.h"
+#include "write_loop_state.h"
+#include "writer_maps.h"
 
 /* Payload words of the record after the lock header (rodata, set by the
  * harness from value_size - MAPSLA_LOCK_HEADER_BYTES). */
@@ -33,30 +35,6 @@ struct locked_value {
 	struct bpf_spin_lock lock;
 	__u32 pad;
 	__u8 record[MAPSLA_MAX_VALUE_SIZE - MAPSLA_LOCK_HEADER_BYTES];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAPSLA_VALUE_SIZE_SMALL);
-} target SEC(".maps");
-
-/* Values to insert are assembled here: 1 KiB does not fit on the stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAPSLA_MAX_VALUE_SIZE);
-} scratch SEC(".maps");
-
-struct loop_state {
-	__u32 key_start;
-	__u32 writer_cpu;
-	__u64 version;
-	__u32 updated;
-	__u32 failed;
-	__s32 last_error;
 };
 
 /* A key absent from a hash is inserted whole; the kernel leaves the lock
@@ -93,12 +71,7 @@ static __always_inline void mapsla_write_locked_key(__u32 index,
 	} else {
 		err = insert_value(key, st);
 	}
-	if (err) {
-		st->failed++;
-		st->last_error = err;
-	} else {
-		st->updated++;
-	}
+	mapsla_count_write(st, err);
 }
 
 #endif /* MAPSLA_BPF_LOCKED_WRITER_OPS_H */

@@ -35,4 +35,19 @@ static __always_inline void mapsla_fill_record(void *value, __u32 key,
 	words[payload_words] = acc;
 }
 
+/* The seqlock pattern's in-place write: seq is odd while the fields are being
+ * written. Atomic adds are full barriers on every JIT; their result is unused,
+ * so they stay a plain atomic add (no BPF_FETCH), which 5.10 accepts. */
+static __always_inline void mapsla_fill_record_seqlocked(void *value, __u32 key,
+							 __u64 version,
+							 __u32 writer_cpu,
+							 __u32 payload_words)
+{
+	struct mapsla_record_head *head = value;
+
+	__sync_fetch_and_add(&head->seq, 1);
+	mapsla_fill_record(value, key, version, writer_cpu, payload_words);
+	__sync_fetch_and_add(&head->seq, 1);
+}
+
 #endif /* MAPSLA_BPF_RECORD_FILL_H */

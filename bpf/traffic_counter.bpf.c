@@ -28,6 +28,7 @@
 #include "record.h"
 #include "record_fill.h"
 #include "traffic.h"
+#include "writer_maps.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -36,21 +37,6 @@ const volatile __u32 payload_words =
     MAPSLA_PAYLOAD_WORDS(MAPSLA_VALUE_SIZE_SMALL);
 const volatile __u32 flows = 1;
 const volatile __u32 dst_ip = 0; /* network order */
-
-/* Replaced by the harness's target map (bpf_map__reuse_fd). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAPSLA_VALUE_SIZE_SMALL);
-} target SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAPSLA_MAX_VALUE_SIZE);
-} scratch SEC(".maps");
 
 /* max_entries is set to the flow count before load. */
 struct {
@@ -83,34 +69,19 @@ struct {
 	__type(value, struct mapsla_flow_lock);
 } flow_locks SEC(".maps");
 
-static __always_inline long replace_value(__u32 key, __u64 version, __u32 cpu)
-{
-	__u32 zero = 0;
-	void *value = bpf_map_lookup_elem(&scratch, &zero);
-
-	if (!value)
-		return -12; /* ENOMEM: the scratch slot is always present */
-	mapsla_fill_record(value, key, version, cpu, payload_words);
-	((struct mapsla_record_head *)value)->seq = 0;
-	return bpf_map_update_elem(&target, &key, value, BPF_ANY);
-}
-
 static __always_inline long write_record(__u32 key, __u64 version)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	void *value;
 
 	if (pattern == MAPSLA_PATTERN_REPLACE)
-		return replace_value(key, version, cpu);
+		return mapsla_replace_record(key, version, cpu, &payload_words);
 	value = bpf_map_lookup_elem(&target, &key);
 	if (!value)
-		return replace_value(key, version, cpu);
+		return mapsla_replace_record(key, version, cpu, &payload_words);
 	if (pattern == MAPSLA_PATTERN_SEQLOCK) {
-		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
-				     1);
-		mapsla_fill_record(value, key, version, cpu, payload_words);
-		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
-				     1);
+		mapsla_fill_record_seqlocked(value, key, version, cpu,
+					     payload_words);
 		return 0;
 	}
 	mapsla_fill_record(value, key, version, cpu, payload_words);

@@ -9,27 +9,8 @@
  * write with this one (writer_ops.h).
  */
 #include "writer_ops.h"
+#include "syscall_write_range.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static long write_one(__u32 index, struct loop_state *st)
-{
-	mapsla_write_key(index, st);
-	return 0;
-}
-
-SEC("syscall")
-int write_range(struct mapsla_writer_args *args)
-{
-	struct loop_state st = {
-	    .key_start = args->key_start,
-	    .writer_cpu = args->writer_cpu,
-	    .version = args->version,
-	};
-
-	bpf_loop(args->key_count, write_one, &st, 0);
-	args->updated = st.updated;
-	args->failed = st.failed;
-	args->last_error = st.last_error;
-	return 0;
-}
+MAPSLA_SYSCALL_WRITE_RANGE(mapsla_write_key)

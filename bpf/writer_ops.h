@@ -7,9 +7,10 @@
  *   legacy_writer.bpf.c  SEC("xdp"), a bounded for loop (Linux 5.3)
  *
  * Each program includes this header exactly once: it defines the program's
- * knobs (rodata), its `target` and `scratch` maps and mapsla_write_key(),
- * which writes one key in the pattern chosen before load and counts the
- * outcome in the caller's loop state. Everything here is available on 5.10:
+ * knobs (rodata), its `target` and `scratch` maps (writer_maps.h) and
+ * mapsla_write_key(), which writes one key in the pattern chosen before load
+ * and counts the outcome in the caller's loop state. Everything here is
+ * available on 5.10:
  * map helpers, bpf_get_smp_processor_id and atomic adds whose result is
  * unused (BPF_XADD), no bpf_loop, no kfunc, no BTF-typed map value.
  */
@@ -20,36 +21,13 @@
 #include <bpf/bpf_helpers.h>
 #include "record.h"
 #include "record_fill.h"
+#include "write_loop_state.h"
+#include "writer_maps.h"
 
 /* Knobs, fixed before load (the verifier sees them as constants). */
 const volatile __u32 pattern = MAPSLA_PATTERN_INPLACE;
 const volatile __u32 payload_words =
     MAPSLA_PAYLOAD_WORDS(MAPSLA_VALUE_SIZE_SMALL);
-
-/* key_size/value_size instead of BTF types so the harness may resize it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAPSLA_VALUE_SIZE_SMALL);
-} target SEC(".maps");
-
-/* Whole values are assembled here: 1 KiB does not fit on the BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAPSLA_MAX_VALUE_SIZE);
-} scratch SEC(".maps");
-
-struct loop_state {
-	__u32 key_start;
-	__u32 writer_cpu;
-	__u64 version;
-	__u32 updated;
-	__u32 failed;
-	__s32 last_error;
-};
 
 static __always_inline void fill_record(void *value, __u32 key, __u64 version,
 					__u32 writer_cpu)
@@ -57,25 +35,10 @@ static __always_inline void fill_record(void *value, __u32 key, __u64 version,
 	mapsla_fill_record(value, key, version, writer_cpu, payload_words);
 }
 
-static __always_inline void *scratch_record(__u32 key, struct loop_state *st)
-{
-	__u32 zero = 0;
-	void *value = bpf_map_lookup_elem(&scratch, &zero);
-
-	if (!value)
-		return NULL;
-	fill_record(value, key, st->version, st->writer_cpu);
-	((struct mapsla_record_head *)value)->seq = 0;
-	return value;
-}
-
 static __always_inline long replace_value(__u32 key, struct loop_state *st)
 {
-	void *value = scratch_record(key, st);
-
-	if (!value)
-		return -12; /* ENOMEM: the scratch slot is always present */
-	return bpf_map_update_elem(&target, &key, value, BPF_ANY);
+	return mapsla_replace_record(key, st->version, st->writer_cpu,
+				     &payload_words);
 }
 
 /* Writes key st->key_start + index and counts it in st. */
@@ -101,13 +64,8 @@ static __always_inline void mapsla_write_key(__u32 index, struct loop_state *st)
 			err = replace_value(key, st);
 			break;
 		}
-		/* Atomic adds are full barriers on every JIT; seq is odd while
-		 * the fields are being written. */
-		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
-				     1);
-		fill_record(value, key, st->version, st->writer_cpu);
-		__sync_fetch_and_add(&((struct mapsla_record_head *)value)->seq,
-				     1);
+		mapsla_fill_record_seqlocked(value, key, st->version,
+					     st->writer_cpu, payload_words);
 		break;
 	case MAPSLA_PATTERN_PERCPU:
 		/* On a per-CPU map the lookup returns this CPU's slot, so the
@@ -132,12 +90,7 @@ static __always_inline void mapsla_write_key(__u32 index, struct loop_state *st)
 		fill_record(value, key, st->version, st->writer_cpu);
 		break;
 	}
-	if (err) {
-		st->failed++;
-		st->last_error = err;
-	} else {
-		st->updated++;
-	}
+	mapsla_count_write(st, err);
 }
 
 #endif /* MAPSLA_BPF_WRITER_OPS_H */
