@@ -114,6 +114,10 @@ grep -q 'impl: netem' "$OUT/scenarios/packet-loss.yaml" || die "could not set im
 # unprivileged bpf()).
 sed -i -E 's/^( *)- \{reader: go-cilium, mode: batch(.*)$/&\n\1- {reader: go-cilium, name: go-cilium-cap-bpf, mode: lookup, run_as: {user: nobody, capabilities: [CAP_BPF]}, cpus: [0]}\n\1- {reader: go-cilium, name: go-cilium-cap-bpf, mode: iterate, run_as: {user: nobody, capabilities: [CAP_BPF]}, cpus: [0]}/' "$OUT/scenarios/external-readers-replace.yaml"
 grep -q 'go-cilium-cap-bpf' "$OUT/scenarios/external-readers-replace.yaml" || die "could not add go-cilium-cap-bpf to external-readers-replace.yaml"
+# One bpftool dump of 16 K entries took 2.8 s in a TCG guest (0.7 s for 64 K on
+# the host): give it time for one pass of 64 K instead of its 5 s default.
+sed -i -E 's/^( *- \{reader: bpftool),/\1, timeout: 40s,/' "$OUT/scenarios/external-readers-replace.yaml"
+grep -q 'reader: bpftool, timeout: 40s' "$OUT/scenarios/external-readers-replace.yaml" || die "could not set bpftool's timeout in external-readers-replace.yaml"
 
 # --- host ---------------------------------------------------------------------
 if [[ $REUSE == 1 && -f $OUT/host/report.json ]]; then
