@@ -32,13 +32,16 @@
 #                     spin-locked counter)
 #   cross_numa        every guest: every applicable cross-NUMA cell ok with
 #                     the map on node 1 and the readers on node 0 (a `read:
-#                     timeout:` failure of an external reader — bpftool runs a
-#                     process per pass, mapsla-go-reader streams frames — is
-#                     tolerated under TCG, as in ci/vm-test.sh)
+#                     timeout:` or `read: measured nothing:` failure of an
+#                     external reader — bpftool runs a process per pass,
+#                     mapsla-go-reader streams frames; under TCG a pass may not
+#                     fit the window — is tolerated under TCG, as in
+#                     ci/vm-test.sh)
 #   go_cap_bpf        host and guests: the Go reader as nobody with CAP_BPF
 #                     (added to external-readers-replace here) is ok, also
 #                     where nobody without it is not applicable (5.10); under
-#                     TCG a `read: timeout:` is tolerated if another cell is ok
+#                     TCG a `read: timeout:` or `read: measured nothing:` (no
+#                     pass fit the window) is tolerated if another cell is ok
 #   placement         every guest's report says vm, launcher mapsla-vm, the
 #                     kernel choice it asked for, and PREEMPT_RT yes exactly
 #                     for 6.1-rt
@@ -114,9 +117,14 @@ grep -q 'impl: netem' "$OUT/scenarios/packet-loss.yaml" || die "could not set im
 # unprivileged bpf()).
 sed -i -E 's/^( *)- \{reader: go-cilium, mode: batch(.*)$/&\n\1- {reader: go-cilium, name: go-cilium-cap-bpf, mode: lookup, run_as: {user: nobody, capabilities: [CAP_BPF]}, cpus: [0]}\n\1- {reader: go-cilium, name: go-cilium-cap-bpf, mode: iterate, run_as: {user: nobody, capabilities: [CAP_BPF]}, cpus: [0]}/' "$OUT/scenarios/external-readers-replace.yaml"
 grep -q 'go-cilium-cap-bpf' "$OUT/scenarios/external-readers-replace.yaml" || die "could not add go-cilium-cap-bpf to external-readers-replace.yaml"
-# One bpftool dump of 16 K entries took 2.8 s in a TCG guest (0.7 s for 64 K on
-# the host): give it time for one pass of 64 K instead of its 5 s default.
+# Under TCG a pass over the shipped 64 K entries outlasts the 1 s window: the
+# Go reader's lookup and iterate passes then never begin and end inside it
+# (a window without a judged pass fails: "measured nothing"), and one bpftool
+# dump of 16 K entries took 2.8 s in a guest (0.7 s for 64 K on the host).
+# 16 K entries, and time for bpftool to finish a dump.
+sed -i -E 's/^( *entries:) *65536/\1 16384            # kernel-matrix: passes that fit a 1 s window under TCG/' "$OUT/scenarios/external-readers-replace.yaml"
 sed -i -E 's/^( *- \{reader: bpftool),/\1, timeout: 40s,/' "$OUT/scenarios/external-readers-replace.yaml"
+grep -q 'entries: 16384' "$OUT/scenarios/external-readers-replace.yaml" || die "could not set 16384 entries in external-readers-replace.yaml"
 grep -q 'reader: bpftool, timeout: 40s' "$OUT/scenarios/external-readers-replace.yaml" || die "could not set bpftool's timeout in external-readers-replace.yaml"
 
 # --- host ---------------------------------------------------------------------
@@ -267,7 +275,7 @@ for r in "${REPORTS[@]}"; do
   tolerate=$([[ $accel == tcg ]] && echo true || echo false)
   unbuilt=$(jq '[.cells[] | select(.reader == "go-cilium-cap-bpf" and .status == "not_applicable" and (.reason | test("not built|not an executable")))] | length' "$r")
   ok=$(jq '[.cells[] | select(.reader == "go-cilium-cap-bpf" and .status == "ok")] | length' "$r")
-  bad=$(jq --argjson tcg "$tolerate" '[.cells[] | select(.reader == "go-cilium-cap-bpf" and .status != "ok") | select(.status != "failed" or ($tcg and (.reason | test("^read: timeout: "))) == false)] | length' "$r")
+  bad=$(jq --argjson tcg "$tolerate" '[.cells[] | select(.reader == "go-cilium-cap-bpf" and .status != "ok") | select(.status != "failed" or ($tcg and (.reason | test("^read: (timeout|measured nothing): "))) == false)] | length' "$r")
   check "go_cap_bpf[$l]" "$([[ $unbuilt -gt 0 || ($ok -gt 0 && $bad == 0) ]]; echo $?)" "${cap:-no go-cilium-cap-bpf cell}"
 
   [[ $l == host ]] && continue
@@ -276,7 +284,7 @@ for r in "${REPORTS[@]}"; do
   ratio=$(jq -r '[.cells[] | select(.scenario == "packet-loss") | .details.faults[]? | select(.kind == "packet_loss") | .windows[]?.gone.ratio_while_active | "\(.observed) of \(.requested) ±\(.tolerance) over \(.n)"] | join("; ")' "$r")
   check "netem_loss[$l]" "$([[ $n -gt 0 && $bad == 0 ]]; echo $?)" "$n cells; observed ${ratio:-nothing}"
 
-  bad=$(jq --argjson tcg "$tolerate" '[.cells[] | select(.scenario == "cross-numa") | select(.status == "skipped" or (.status == "failed" and ($tcg and (.reason | test("^read: timeout: "))) == false) or (.status == "ok" and ([.details.faults[]? | select(.kind == "cross_numa") | .active | select(.map_node_requested == 1 and .map_flags_numa_node == true and ([.readers[].nodes_of_cpus[]] | unique) == [0])] | length == 0)))] | length' "$r")
+  bad=$(jq --argjson tcg "$tolerate" '[.cells[] | select(.scenario == "cross-numa") | select(.status == "skipped" or (.status == "failed" and ($tcg and (.reason | test("^read: (timeout|measured nothing): "))) == false) or (.status == "ok" and ([.details.faults[]? | select(.kind == "cross_numa") | .active | select(.map_node_requested == 1 and .map_flags_numa_node == true and ([.readers[].nodes_of_cpus[]] | unique) == [0])] | length == 0)))] | length' "$r")
   ok=$(jq '[.cells[] | select(.scenario == "cross-numa" and .status == "ok")] | length' "$r")
   all=$(jq '[.cells[] | select(.scenario == "cross-numa" and .status != "not_applicable")] | length' "$r")
   slow=$(jq -r '[.cells[] | select(.scenario == "cross-numa" and .status == "failed") | "\(.reader) \(.mode)"] | join(", ")' "$r")

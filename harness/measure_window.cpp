@@ -8,7 +8,11 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "core/bpf/error.h"
 #include "core/util/affinity.h"
@@ -216,9 +220,25 @@ class Window {
       return;
     }
     out_.result = oracle_.take_results();
+    if (out_.result.passes == 0 && !stop_requested()) throw_measured_nothing(finish - start);
     attach_floor(out_.result);
     out_.result.wall_s = static_cast<double>(finish - start) / 1e9;
     out_.result.writer_updates = board_.updates_made() - updates_before_;
+  }
+
+  // A window without one judged pass has no figures: "0 anomalies" would be
+  // a verdict on nothing. A built-in reader always completes the pass it
+  // began; an external program may deliver none that began inside the window
+  // (too slow for it, as under QEMU's emulation), which then fails the cell.
+  [[noreturn]] void throw_measured_nothing(uint64_t window_ns) const {
+    std::string figures;
+    for (const auto& [name, value] : reader_.figures())
+      figures += fmt::format(", {} {}", name, value);
+    throw std::runtime_error(fmt::format(
+        "measured nothing: no pass of {} began and ended inside the {:.3g} s measured window "
+        "(lengthen run.duration, or --duration){}",
+        reader_.name(), static_cast<double>(window_ns) / 1e9,
+        figures.empty() ? "" : "; so far" + figures.substr(1)));
   }
 
   void close_phase(RepetitionResult result, uint64_t now) {

@@ -253,6 +253,13 @@ TEST_F(ExternalReaderTest, TruncatedStreamFailsWithTheFrameErrorAndLeavesNothing
   EXPECT_THAT(c.reason, HasSubstr("with 10 of 72 body bytes"));
 }
 
+TEST_F(ExternalReaderTest, AWindowWithoutAJudgedPassFailsInsteadOfReadingClean) {
+  const CellResult c = run_script("silent_past_deadline.sh");
+  EXPECT_EQ(c.status, CellStatus::failed);
+  EXPECT_THAT(c.reason, HasSubstr("measured nothing: no pass of external began and ended inside"));
+  EXPECT_THAT(c.reason, HasSubstr("frames 0"));
+}
+
 TEST_F(ExternalReaderTest, HangIsKilledAtTheDeadlinePlusTimeout) {
   const auto started = std::chrono::steady_clock::now();
   const CellResult c = run_script("hang.sh", ", timeout: 300ms");

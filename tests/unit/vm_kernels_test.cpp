@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -13,6 +14,8 @@
 #include <regex>
 #include <sstream>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "harness/vm_kernels.h"
 #include "tests/cli_runner.h"
@@ -32,8 +35,13 @@ std::string script_text() {
   return s.str();
 }
 
+// One file per test and process: ctest -j runs these tests side by side, and
+// a shared name let one test remove the file another was reading.
 std::filesystem::path any_report() {
-  const auto path = std::filesystem::temp_directory_path() / "mapsla_vm_kernels_report.json";
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      fmt::format("mapsla_vm_kernels_{}_{}.json",
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name(), ::getpid());
   std::ofstream(path) << "{}\n";
   return path;
 }
