@@ -53,7 +53,7 @@
 #
 # Needs root (QEMU; the host run loads BPF). Builds a missing image the first
 # time (minutes per kernel); with cached images the default four kernels took
-# 817 s under TCG here (README, "Reproduce in a VM"). Not part of ci/test.sh.
+# 429 s under TCG here (README, "Reproduce in a VM"). Not part of ci/test.sh.
 #
 # Usage: sudo ci/kernel-matrix.sh [KERNEL...]      (default: 5.10 6.1 6.1-rt 6.12)
 # Environment:
