@@ -56,6 +56,13 @@ Credentials user_credentials(Fields& fields, const std::string& key, const std::
 constexpr Capability kKeepable[] = {Capability::bpf, Capability::perfmon, Capability::net_admin,
                                     Capability::sys_admin};
 
+std::string capability_names(uint64_t mask) {
+  std::vector<std::string> names;
+  for (Capability c : kKeepable)
+    if (mask & (1ull << static_cast<int>(c))) names.push_back(to_string(c));
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
 uint64_t read_capabilities(Fields& r) {
   const YAML::Node node = r.node("capabilities");
   if (!node.IsSequence()) r.fail("capabilities", "expected a list, e.g. [CAP_BPF]");
@@ -66,19 +73,10 @@ uint64_t read_capabilities(Fields& r) {
         std::ranges::find_if(kKeepable, [&](Capability c) { return to_string(c) == name; });
     if (cap == std::end(kKeepable))
       r.fail("capabilities",
-             fmt::format("'{}' is not one a reader may keep (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, "
-                         "CAP_SYS_ADMIN)",
-                         name));
+             fmt::format("'{}' is not one a reader may keep ({})", name, capability_names(~0ull)));
     mask |= 1ull << static_cast<int>(*cap);
   }
   return mask;
-}
-
-std::string capability_names(uint64_t mask) {
-  std::vector<std::string> names;
-  for (Capability c : kKeepable)
-    if (mask & (1ull << static_cast<int>(c))) names.push_back(to_string(c));
-  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 std::vector<std::string> read_command(Fields& f) {
@@ -189,8 +187,7 @@ void ExternalReader::parse_options(Fields& f, ExternalConfig& c) {
   if (f.has("run_as")) {
     f.check([&] { parse_run_as(f, c.privileged, c); });
   } else if (!c.privileged) {
-    const passwd* pw = ::getpwnam("nobody");
-    c.run_as = pw ? Credentials{pw->pw_uid, pw->pw_gid} : Credentials{};
+    c.run_as = nobody_credentials();
     c.run_as_label = "nobody";
   }
   if (c.run_as)

@@ -4,7 +4,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <numa.h>
-#include <pwd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -153,8 +152,7 @@ FeatureState probe_unprivileged_map_read() {
   int err = 0;
   UniqueFd map = create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, nullptr, &err);
   if (!map.valid()) return no_errno("bpf_map_create", err);
-  const passwd* pw = ::getpwnam("nobody");
-  const Credentials nobody = pw ? Credentials{pw->pw_uid, pw->pw_gid} : Credentials{};
+  const Credentials nobody = nobody_credentials();
   GivenMap given{map.get()};
   int result = 0;
   try {

@@ -5,6 +5,7 @@
 #include <linux/close_range.h>
 #include <linux/mempolicy.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -101,6 +102,18 @@ struct ChildFailure {
   int step;
   int err;
 };
+
+// What the child reported through the close-on-exec pipe before it failed;
+// nothing when it reached exec (or its body) and the pipe closed empty.
+std::optional<ChildFailure> read_child_failure(int report_fd) {
+  ChildFailure failure{};
+  ssize_t got;
+  do {
+    got = ::read(report_fd, &failure, sizeof failure);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof failure)) return failure;
+  return std::nullopt;
+}
 
 // Everything below runs in the forked child of a multi-threaded process:
 // only async-signal-safe calls, and raw syscalls for credentials so that
@@ -292,14 +305,9 @@ ChildProcess ChildProcess::launch(const LaunchSpec& spec) {
   for (const UniqueFd* fd : {&child.stdout_, &child.stderr_})
     if (fd->valid()) ::fcntl(fd->get(), F_SETFL, ::fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
 
-  ChildFailure failure{};
-  ssize_t got;
-  do {
-    got = ::read(report_read.get(), &failure, sizeof failure);
-  } while (got < 0 && errno == EINTR);
-  if (got == static_cast<ssize_t>(sizeof failure)) {
+  if (const std::optional<ChildFailure> failure = read_child_failure(report_read.get())) {
     child.reap();
-    throw launch_error(spec, step_name(static_cast<Step>(failure.step)), failure.err);
+    throw launch_error(spec, step_name(static_cast<Step>(failure->step)), failure->err);
   }
   if (!child.pidfd_.valid()) {
     const int e = errno;
@@ -307,6 +315,11 @@ ChildProcess ChildProcess::launch(const LaunchSpec& spec) {
     throw launch_error(spec, "pidfd_open", e);
   }
   return child;
+}
+
+Credentials nobody_credentials() {
+  const passwd* pw = ::getpwnam("nobody");
+  return pw ? Credentials{pw->pw_uid, pw->pw_gid} : Credentials{};
 }
 
 int run_with_dropped_privileges(const Credentials& as, int (*body)(void*), void* arg) {
@@ -329,18 +342,14 @@ int run_with_dropped_privileges(const Credentials& as, int (*body)(void*), void*
     ::_exit(std::clamp(body(arg), 0, 126));
   }
   report_write.reset();
-  ChildFailure failure{};
-  ssize_t got;
-  do {
-    got = ::read(report_read.get(), &failure, sizeof failure);
-  } while (got < 0 && errno == EINTR);
+  const std::optional<ChildFailure> failure = read_child_failure(report_read.get());
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (got == static_cast<ssize_t>(sizeof failure))
+  if (failure)
     throw std::runtime_error(fmt::format("cannot drop privileges to {}:{}: {}: {} ({})", as.uid,
-                                         as.gid, step_name(static_cast<Step>(failure.step)),
-                                         std::strerror(failure.err), errno_name(failure.err)));
+                                         as.gid, step_name(static_cast<Step>(failure->step)),
+                                         std::strerror(failure->err), errno_name(failure->err)));
   if (!WIFEXITED(status))
     throw std::runtime_error(fmt::format("a child with dropped privileges ended: {}",
                                          WIFSIGNALED(status)

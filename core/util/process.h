@@ -155,6 +155,10 @@ struct CommandResult {
 // exit_code 127 and the reason in `err`.
 CommandResult run_to_completion(LaunchSpec spec, uint64_t deadline_ns = 0);
 
+// The user `nobody` of this host (65534:65534 when it has none): whom
+// unprivileged external readers and the probes of what they meet run as.
+Credentials nobody_credentials();
+
 // Runs `body(arg)` in a forked child that first drops its privileges to
 // `as` with the very steps launch() takes for a program with `drop_to`, and
 // returns what body returned (0–126). For probes that must see what an
